@@ -1,0 +1,139 @@
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Options;
+using QrMahalla.Gateway.Auth;
+using QrMahalla.Grains.Otp;
+using QrMahalla.Grains.Options;
+using QrMahalla.Grains.Phones;
+
+namespace QrMahalla.Gateway.Apis;
+
+/// <summary>The login endpoint of the old Django service, body for body, and token refresh.</summary>
+public static class AuthApi
+{
+    public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder routes)
+    {
+        var api = routes.MapGroup("/api/users").WithTags("Auth");
+
+        api.MapPost("/auth", AuthenticateAsync)
+            .WithName("Authenticate")
+            .WithSummary("Send {phone} to get an SMS code; send {phone, code, device_id, device_name} to get tokens.")
+            .Accepts<AuthRequest>("application/json", "application/x-www-form-urlencoded")
+            .Produces<CodeSentResponse>()
+            .Produces<LoginResponse>()
+            .Produces<ApiError>(400).Produces<ApiError>(403).Produces<ApiError>(413).Produces<ApiError>(429)
+            .Produces<ApiError>(502).Produces<ApiError>(503)
+            .RequireCors(Hosting.GatewayExtensions.CorsPolicy);
+
+        api.MapPost("/token/refresh", RefreshAsync)
+            .WithName("RefreshToken")
+            .WithSummary("Trade a refresh token for a new access and refresh token; the old refresh token dies.")
+            .Accepts<RefreshRequestBody>("application/json", "application/x-www-form-urlencoded")
+            .Produces<TokenResponse>()
+            .Produces<ApiError>(400).Produces<ApiError>(401).Produces<ApiError>(403).Produces<ApiError>(503);
+
+        return routes;
+    }
+
+    private static async Task<IResult> AuthenticateAsync(
+        HttpContext context, IGrainFactory grains, PhoneNumberParser phones, OtpCodes codes)
+    {
+        var (body, error) = await RequestBody.ReadAsync(context.Request);
+        if (body is null)
+        {
+            return error!;
+        }
+
+        if (string.IsNullOrWhiteSpace(body["phone"]))
+        {
+            return Errors.InvalidRequest("Field 'phone' is required.");
+        }
+
+        var phone = phones.Parse(body["phone"]);
+        switch (phone.Status)
+        {
+            case PhoneParseStatus.Invalid:
+                return Errors.InvalidPhone();
+            case PhoneParseStatus.RegionNotAllowed:
+                return Errors.RegionNotAllowed();
+        }
+
+        var grain = grains.GetGrain<IPhoneGrain>(phone.E164!);
+        var client = context.ClientInfo();
+        if (!body.Has("code"))
+        {
+            var sent = await grain.RequestCodeAsync(client);
+            return Outcomes.ToHttp(sent, phone.E164!, context);
+        }
+
+        var code = body["code"]?.Trim();
+        if (!codes.IsWellFormed(code))
+        {
+            return Errors.InvalidRequest("Field 'code' must be the digits of the code from the SMS.");
+        }
+
+        var device = new DeviceInfo(
+            ClientAddress.Truncate(body["device_id"]?.Trim(), 128),
+            ClientAddress.Truncate(body["device_name"]?.Trim(), 128),
+            client.Ip,
+            client.UserAgent);
+        var verified = await grain.VerifyAsync(code!, device);
+        return Outcomes.ToHttp(verified, context);
+    }
+
+    private static async Task<IResult> RefreshAsync(
+        HttpContext context, IGrainFactory grains, RefreshTokenValidator validator, IOptions<JwtOptions> jwt)
+    {
+        var (body, error) = await RequestBody.ReadAsync(context.Request);
+        if (body is null)
+        {
+            return error!;
+        }
+
+        var token = body["refresh"];
+        if (string.IsNullOrWhiteSpace(token))
+        {
+            return Errors.InvalidRequest("Field 'refresh' is required.");
+        }
+
+        if (await validator.ValidateAsync(token, context.RequestAborted) is not { } claims || !Guid.TryParse(claims.UserId, out var userId))
+        {
+            return Errors.InvalidToken();
+        }
+
+        var result = await grains.GetGrain<IUserGrain>(userId)
+            .RefreshAsync(new RefreshRequest(claims.SessionId, claims.TokenId, token, context.ClientInfo()));
+        return Outcomes.ToHttp(result);
+    }
+}
+
+/// <summary>Request body of <c>POST /api/users/auth/</c> (for the OpenAPI document; the handler reads JSON or a form).</summary>
+public sealed record AuthRequest(
+    [property: JsonPropertyName("phone")] string Phone,
+    [property: JsonPropertyName("code")] string? Code,
+    [property: JsonPropertyName("device_id")] string? DeviceId,
+    [property: JsonPropertyName("device_name")] string? DeviceName);
+
+public sealed record RefreshRequestBody([property: JsonPropertyName("refresh")] string Refresh);
+
+public sealed record CodeSentResponse(
+    [property: JsonPropertyName("message")] string Message,
+    [property: JsonPropertyName("phone")] string Phone,
+    [property: JsonPropertyName("detail")] string Detail,
+    [property: JsonPropertyName("expires_in")] int ExpiresIn,
+    [property: JsonPropertyName("resend_after")] int ResendAfter);
+
+public sealed record LoginResponse(
+    [property: JsonPropertyName("access")] string Access,
+    [property: JsonPropertyName("refresh")] string Refresh,
+    [property: JsonPropertyName("user")] LoginUser User);
+
+public sealed record LoginUser(
+    [property: JsonPropertyName("id")] Guid Id,
+    [property: JsonPropertyName("phone")] string Phone,
+    [property: JsonPropertyName("role")] string Role,
+    [property: JsonPropertyName("first_name")] string FirstName,
+    [property: JsonPropertyName("last_name")] string LastName);
+
+public sealed record TokenResponse(
+    [property: JsonPropertyName("access")] string Access,
+    [property: JsonPropertyName("refresh")] string Refresh);

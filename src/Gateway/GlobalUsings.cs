@@ -1,0 +1,3 @@
+global using Microsoft.AspNetCore.Http.HttpResults;
+global using QrMahalla.Gateway.Http;
+global using QrMahalla.Grains;

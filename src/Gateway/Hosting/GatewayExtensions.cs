@@ -1,0 +1,135 @@
+using System.Net;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime;
+using QrMahalla.Gateway.Auth;
+using QrMahalla.Grains.Hosting;
+using QrMahalla.Grains.Options;
+using QrMahalla.Grains.Tokens;
+
+namespace QrMahalla.Gateway.Hosting;
+
+public static partial class GatewayExtensions
+{
+    public const string CorsPolicy = "web-app";
+
+    public static WebApplicationBuilder AddQrMahallaGateway(this WebApplicationBuilder builder)
+    {
+        var gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new();
+        builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section);
+
+        if (gateway.ExternalClusterClient)
+        {
+            builder.Services.AddSharedDomain();
+        }
+        else if (gateway.CoHostSilo)
+        {
+            builder.AddQrMahallaSilo();
+        }
+        else
+        {
+            builder.Services.AddSharedDomain();
+            builder.UseOrleansClient(client => client.UseQrMahallaClusterClient(builder.Configuration));
+        }
+
+        builder.Services.AddSingleton(sp => new ClusterSigningKeys(sp.GetRequiredService<IGrainFactory>(), TimeProvider.System));
+        builder.Services.AddSingleton<RefreshTokenValidator>();
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<IOptions<JwtOptions>, RuleClock, ClusterSigningKeys>((options, jwt, clock, keys) =>
+            {
+                options.MapInboundClaims = false;
+                options.RequireHttpsMetadata = false;
+                options.ConfigurationManager = new ClusterKeysConfigurationManager(keys);
+                options.TokenValidationParameters = TokenValidation.Parameters(jwt.Value, clock, TokenIssuer.AccessTokenType);
+                options.Events = new JwtBearerEvents
+                {
+                    OnChallenge = async context =>
+                    {
+                        context.HandleResponse();
+                        await Errors.InvalidToken().ExecuteAsync(context.HttpContext);
+                    },
+                };
+            });
+        builder.Services.AddAuthorization();
+
+        builder.Services.AddCors(cors => cors.AddPolicy(CorsPolicy, policy => policy
+            .WithOrigins([.. gateway.CorsOrigins])
+            .WithMethods("GET", "POST", "PATCH", "DELETE")
+            .WithHeaders("Authorization", "Content-Type")));
+
+        builder.Services.Configure<ForwardedHeadersOptions>(options =>
+        {
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+            options.KnownIPNetworks.Clear();
+            options.KnownProxies.Clear();
+            foreach (var proxy in gateway.KnownProxies)
+            {
+                options.KnownProxies.Add(IPAddress.Parse(proxy));
+            }
+        });
+
+        builder.Services.AddOpenApi();
+        builder.Services.AddProblemDetails();
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
+        return builder;
+    }
+
+    public static IClientBuilder UseQrMahallaClusterClient(this IClientBuilder client, IConfiguration configuration)
+    {
+        var cluster = configuration.GetSection(ClusteringOptions.Section).Get<ClusteringOptions>() ?? new();
+        return client.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId);
+    }
+
+    public static WebApplication UseQrMahallaGateway(this WebApplication app)
+    {
+        app.UseForwardedHeaders();
+        app.UseExceptionHandler(errors => errors.Run(HandleFaultAsync));
+        app.UseStatusCodePages(context => WriteStatusAsync(context.HttpContext));
+
+        // Old clients call the Django paths with a trailing slash; routes are declared without one.
+        app.Use((context, next) =>
+        {
+            var path = context.Request.Path.Value;
+            if (path is { Length: > 1 } && path.EndsWith('/'))
+            {
+                context.Request.Path = path.TrimEnd('/');
+            }
+
+            return next(context);
+        });
+        app.UseRouting();
+        app.UseCors(CorsPolicy);
+        app.UseAuthentication();
+        app.UseAuthorization();
+        return app;
+    }
+
+    /// <summary>Orleans and storage faults become a clean 503; nothing else about the fault leaves the process.</summary>
+    private static async Task HandleFaultAsync(HttpContext context)
+    {
+        var fault = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("QrMahalla.Gateway");
+        if (fault is BadHttpRequestException bad)
+        {
+            await (bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? Errors.TooLarge() : Errors.InvalidRequest("The request could not be read.")).ExecuteAsync(context);
+            return;
+        }
+
+        LogFault(logger, fault?.GetType().Name ?? "unknown", context.Request.Path, fault is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException ? null : fault);
+        await Errors.Unavailable().ExecuteAsync(context);
+    }
+
+    private static Task WriteStatusAsync(HttpContext context) => context.Response.StatusCode switch
+    {
+        404 => Errors.Of(404, "No such endpoint.", "not_found").ExecuteAsync(context),
+        405 => Errors.Of(405, "This method is not allowed here.", "method_not_allowed").ExecuteAsync(context),
+        415 => Errors.Of(415, "Send JSON or a form.", "unsupported_media_type").ExecuteAsync(context),
+        _ => Task.CompletedTask,
+    };
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Request to {Path} failed with {Fault}; answered 503")]
+    private static partial void LogFault(ILogger logger, string fault, PathString path, Exception? exception);
+}

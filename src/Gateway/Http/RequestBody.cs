@@ -1,0 +1,101 @@
+using System.Text.Json;
+
+namespace QrMahalla.Gateway.Http;
+
+/// <summary>
+/// Reads a small request body as flat string fields, from JSON or from a form, as the old Django endpoint
+/// accepted both. A JSON number is read as its digits, so <c>{"phone": 998901234567}</c> works.
+/// </summary>
+public sealed class RequestBody
+{
+    public const int MaxBytes = 16 * 1024;
+
+    private readonly Dictionary<string, string?> fields;
+
+    private RequestBody(Dictionary<string, string?> fields) => this.fields = fields;
+
+    public string? this[string name] => fields.GetValueOrDefault(name);
+
+    public bool Has(string name) => fields.ContainsKey(name);
+
+    /// <summary>The fields, or the error to answer with.</summary>
+    public static async Task<(RequestBody? Body, JsonHttpResult<ApiError>? Error)> ReadAsync(HttpRequest request)
+    {
+        if (request.ContentLength > MaxBytes)
+        {
+            return (null, Errors.TooLarge());
+        }
+
+        if (request.HasFormContentType)
+        {
+            return await ReadFormAsync(request);
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[4096];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > MaxBytes)
+            {
+                return (null, Errors.TooLarge());
+            }
+        }
+
+        if (buffer.Length == 0)
+        {
+            return (null, Errors.InvalidRequest("The request body is empty; send a JSON object."));
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), new JsonDocumentOptions { MaxDepth = 8 });
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return (null, Errors.InvalidRequest("The request body must be a JSON object."));
+            }
+
+            var fields = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                switch (property.Value.ValueKind)
+                {
+                    case JsonValueKind.String:
+                        fields[property.Name] = property.Value.GetString();
+                        break;
+                    case JsonValueKind.Number:
+                        fields[property.Name] = property.Value.GetRawText();
+                        break;
+                    case JsonValueKind.Null:
+                        fields[property.Name] = null;
+                        break;
+                    default:
+                        return (null, Errors.InvalidRequest($"Field '{Shorten(property.Name)}' must be a string."));
+                }
+            }
+
+            return (new RequestBody(fields), null);
+        }
+        catch (JsonException)
+        {
+            return (null, Errors.InvalidRequest("The request body is not valid JSON."));
+        }
+    }
+
+    private static async Task<(RequestBody?, JsonHttpResult<ApiError>?)> ReadFormAsync(HttpRequest request)
+    {
+        try
+        {
+            var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
+            var fields = form.ToDictionary(f => f.Key, f => (string?)f.Value.ToString(), StringComparer.Ordinal);
+            return (new RequestBody(fields), null);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
+        {
+            return (null, Errors.InvalidRequest("The form body could not be read."));
+        }
+    }
+
+    private static string Shorten(string name) => name.Length <= 40 ? name : name[..40];
+}

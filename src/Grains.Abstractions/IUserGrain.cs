@@ -1,0 +1,17 @@
+namespace QrMahalla.Grains;
+
+/// <summary>One account (key: user id). Created only by a <see cref="IPhoneGrain"/> after a correct code.</summary>
+[Alias("qrm.user")]
+public interface IUserGrain : IGrainWithGuidKey
+{
+    [Alias("sign-in")] Task<SignInResult> SignInAsync(string phone, DeviceInfo device);
+    [Alias("refresh")] Task<RefreshResult> RefreshAsync(RefreshRequest request);
+    [Alias("session-live")] Task<bool> IsSessionLiveAsync(string sessionId);
+    [Alias("profile")] Task<ProfileResult> GetProfileAsync(string sessionId);
+    [Alias("update-profile")] Task<ProfileResult> UpdateProfileAsync(string sessionId, ProfileUpdate update);
+    [Alias("sessions")] Task<SessionsResult> GetSessionsAsync(string sessionId);
+    [Alias("revoke-device")] Task<RevokeResult> RevokeDeviceAsync(string sessionId, string deviceId);
+    [Alias("logout")] Task<RevokeResult> LogoutAsync(string sessionId);
+    [Alias("logout-all")] Task<RevokeResult> LogoutAllAsync(string sessionId);
+    [Alias("delete")] Task<RevokeResult> DeleteAccountAsync(string sessionId);
+}

@@ -1,0 +1,192 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using QrMahalla.Grains.Options;
+using QrMahalla.Grains.Otp;
+using QrMahalla.Grains.Sms;
+
+namespace QrMahalla.Grains.Grains;
+
+/// <summary>
+/// One phone number. Every change that guards against guessing (attempts, dead and consumed codes) is written
+/// to storage before the grain answers, so neither a crash nor a deactivation resets a counter.
+/// </summary>
+public sealed partial class PhoneGrain(
+    [PersistentState("code", StorageNames.Auth)] IPersistentState<PhoneCodeState> code,
+    [PersistentState("binding", StorageNames.Auth)] IPersistentState<PhoneBindingState> binding,
+    OtpCodes codes,
+    ISmsSender sms,
+    SmsText smsText,
+    RuleClock clock,
+    IOptions<OtpOptions> otpOptions,
+    IOptions<SmsOptions> smsOptions,
+    ILogger<PhoneGrain> logger) : Grain, IPhoneGrain
+{
+    private static readonly TimeSpan SendWindow = TimeSpan.FromHours(1);
+    private readonly OtpOptions otp = otpOptions.Value;
+
+    private string Phone => this.GetPrimaryKeyString();
+
+    public async Task<SendCodeResult> RequestCodeAsync(ClientInfo client)
+    {
+        var now = clock.UtcNow;
+        var state = code.State;
+        Prune(state, now);
+
+        if (RetryAfter(state, now) is { } wait)
+        {
+            return new SendCodeResult(SendCodeStatus.RateLimited, 0, 0, Seconds(wait));
+        }
+
+        var value = codes.Generate();
+        try
+        {
+            using var timeout = new CancellationTokenSource(smsOptions.Value.Timeout);
+            await sms.SendAsync(new SmsMessage(Phone, value, smsText.For(value)), timeout.Token);
+        }
+        catch (Exception e)
+        {
+            // A failed send still counts toward the hourly cap, but starts no cooldown and keeps the previous code.
+            LogSmsFailed(logger, e.GetType().Name);
+            state.SendTimes.Add(now);
+            await code.WriteStateAsync();
+            return new SendCodeResult(SendCodeStatus.SmsFailed, 0, 0);
+        }
+
+        state.CodeHash = codes.Hash(Phone, value);
+        state.ExpiresAt = now + otp.CodeLifetime;
+        state.WrongAttempts = 0;
+        state.Dead = false;
+        state.LastSentAt = now;
+        state.SendTimes.Add(now);
+        await code.WriteStateAsync();
+        return new SendCodeResult(SendCodeStatus.Sent, Seconds(otp.CodeLifetime), Seconds(otp.ResendCooldown));
+    }
+
+    public async Task<VerifyResult> VerifyAsync(string candidate, DeviceInfo device)
+    {
+        var now = clock.UtcNow;
+        var state = code.State;
+
+        if (state.LockedUntil > now)
+        {
+            return new VerifyResult(VerifyStatus.RateLimited, RetryAfterSeconds: Seconds(state.LockedUntil.Value - now));
+        }
+
+        if (state.CodeHash is null || state.ExpiresAt is null)
+        {
+            return new VerifyResult(VerifyStatus.InvalidCode);
+        }
+
+        if (state.Dead)
+        {
+            return new VerifyResult(VerifyStatus.TooManyAttempts, RetryAfterSeconds: ResendWait(state, now));
+        }
+
+        if (now >= state.ExpiresAt)
+        {
+            return new VerifyResult(VerifyStatus.CodeExpired);
+        }
+
+        if (!codes.IsWellFormed(candidate) || !codes.Matches(state.CodeHash, Phone, candidate))
+        {
+            return await RecordWrongGuessAsync(state, now);
+        }
+
+        var userId = await BindUserAsync(now);
+
+        state.CodeHash = null;
+        state.ExpiresAt = null;
+        state.WrongAttempts = 0;
+        state.DeadCodeTimes.Clear();
+        await code.WriteStateAsync();
+
+        var signIn = await GrainFactory.GetGrain<IUserGrain>(userId).SignInAsync(Phone, device);
+        return signIn.Status == SignInStatus.Success
+            ? new VerifyResult(VerifyStatus.Success, Tokens: signIn.Tokens, User: signIn.User)
+            : new VerifyResult(VerifyStatus.UserInactive);
+    }
+
+    public async Task UnbindAsync(Guid userId)
+    {
+        if (binding.State.UserId == userId)
+        {
+            await binding.ClearStateAsync();
+        }
+    }
+
+    private async Task<VerifyResult> RecordWrongGuessAsync(PhoneCodeState state, DateTimeOffset now)
+    {
+        state.WrongAttempts++;
+        if (state.WrongAttempts < otp.MaxAttempts)
+        {
+            await code.WriteStateAsync();
+            return new VerifyResult(VerifyStatus.InvalidCode, AttemptsLeft: otp.MaxAttempts - state.WrongAttempts);
+        }
+
+        state.Dead = true;
+        state.DeadCodeTimes.RemoveAll(t => t <= now - SendWindow);
+        state.DeadCodeTimes.Add(now);
+        if (state.DeadCodeTimes.Count >= otp.LockoutAfterDeadCodes)
+        {
+            state.LockedUntil = now + otp.LockoutDuration;
+        }
+
+        await code.WriteStateAsync();
+        return new VerifyResult(VerifyStatus.TooManyAttempts, RetryAfterSeconds: ResendWait(state, now));
+    }
+
+    /// <summary>
+    /// The binding is written before the code is consumed: a crash in between leaves the code usable, and the next
+    /// correct entry finishes the registration under the same user id. A consumed code never lacks its user.
+    /// </summary>
+    private async Task<Guid> BindUserAsync(DateTimeOffset now)
+    {
+        if (binding.State.UserId is { } existing)
+        {
+            return existing;
+        }
+
+        binding.State.UserId = Guid.NewGuid();
+        binding.State.BoundAt = now;
+        await binding.WriteStateAsync();
+        return binding.State.UserId.Value;
+    }
+
+    private TimeSpan? RetryAfter(PhoneCodeState state, DateTimeOffset now)
+    {
+        if (state.LockedUntil > now)
+        {
+            return state.LockedUntil.Value - now;
+        }
+
+        if (state.LastSentAt is { } last && last + otp.ResendCooldown > now)
+        {
+            return last + otp.ResendCooldown - now;
+        }
+
+        return state.SendTimes.Count >= otp.MaxSendsPerHour ? state.SendTimes[0] + SendWindow - now : null;
+    }
+
+    private int ResendWait(PhoneCodeState state, DateTimeOffset now) =>
+        RetryAfter(state, now) is { } wait ? Seconds(wait) : 0;
+
+    private static void Prune(PhoneCodeState state, DateTimeOffset now)
+    {
+        state.SendTimes.RemoveAll(t => t <= now - SendWindow);
+        state.DeadCodeTimes.RemoveAll(t => t <= now - SendWindow);
+        if (state.LockedUntil <= now)
+        {
+            state.LockedUntil = null;
+        }
+    }
+
+    private static int Seconds(TimeSpan span) => (int)Math.Ceiling(Math.Max(span.TotalSeconds, 0));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SMS send failed ({Reason}); the previous code stays valid")]
+    private static partial void LogSmsFailed(ILogger logger, string reason);
+}
+
+public static class StorageNames
+{
+    public const string Auth = "auth";
+}

@@ -1,0 +1,26 @@
+namespace QrMahalla.Grains.Grains;
+
+/// <summary>
+/// Short-lived code state of one phone: the outstanding code (hashed), its attempts, and the send and failure
+/// history the rate limits read. Nothing here outlives its longest window, so old rows can be swept by age.
+/// </summary>
+[GenerateSerializer, Alias("qrm.phone-code-state")]
+public sealed class PhoneCodeState
+{
+    [Id(0)] public byte[]? CodeHash { get; set; }
+    [Id(1)] public DateTimeOffset? ExpiresAt { get; set; }
+    [Id(2)] public int WrongAttempts { get; set; }
+    [Id(3)] public bool Dead { get; set; }
+    [Id(4)] public DateTimeOffset? LastSentAt { get; set; }
+    [Id(5)] public List<DateTimeOffset> SendTimes { get; set; } = [];
+    [Id(6)] public List<DateTimeOffset> DeadCodeTimes { get; set; } = [];
+    [Id(7)] public DateTimeOffset? LockedUntil { get; set; }
+}
+
+/// <summary>The permanent phone → user binding, written once on the first correct code.</summary>
+[GenerateSerializer, Alias("qrm.phone-binding-state")]
+public sealed class PhoneBindingState
+{
+    [Id(0)] public Guid? UserId { get; set; }
+    [Id(1)] public DateTimeOffset? BoundAt { get; set; }
+}

@@ -1,0 +1,57 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Options;
+using QrMahalla.Grains.Options;
+
+namespace QrMahalla.Grains.Sms;
+
+/// <summary>One text message carrying a code. <see cref="Code"/> is only for development sinks to show.</summary>
+public sealed record SmsMessage(string Phone, string Code, string Text);
+
+public interface ISmsSender
+{
+    Task SendAsync(SmsMessage message, CancellationToken cancellationToken);
+}
+
+/// <summary>Development sink: appends one JSON object a line, which is how a developer reads a code locally.</summary>
+public sealed class FileSmsSender(IOptions<SmsOptions> options, RuleClock clock) : ISmsSender
+{
+    private static readonly SemaphoreSlim WriteLock = new(1, 1);
+    private readonly string path = Path.GetFullPath(options.Value.FilePath);
+
+    public async Task SendAsync(SmsMessage message, CancellationToken cancellationToken)
+    {
+        var line = JsonSerializer.Serialize(new OutboxLine(message.Phone, message.Code, message.Text, clock.UtcNow)) + "\n";
+        await WriteLock.WaitAsync(cancellationToken);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+            await using var writer = new StreamWriter(stream);
+            await writer.WriteAsync(line.AsMemory(), cancellationToken);
+        }
+        finally
+        {
+            WriteLock.Release();
+        }
+    }
+
+    private sealed record OutboxLine(
+        [property: JsonPropertyName("phone")] string Phone,
+        [property: JsonPropertyName("code")] string Code,
+        [property: JsonPropertyName("text")] string Text,
+        [property: JsonPropertyName("sent_at")] DateTimeOffset SentAt);
+}
+
+/// <summary>Development sink: prints the message on standard output (never through the logger).</summary>
+public sealed class ConsoleSmsSender : ISmsSender
+{
+    public Task SendAsync(SmsMessage message, CancellationToken cancellationToken) =>
+        Console.Out.WriteLineAsync($"[sms to {message.Phone}] {message.Text}");
+}
+
+/// <summary>Builds the text of a code message from <c>Sms:Template</c>.</summary>
+public sealed class SmsText(IOptions<SmsOptions> options)
+{
+    public string For(string code) => options.Value.Template.Replace("{code}", code, StringComparison.Ordinal);
+}

@@ -1,0 +1,2 @@
+global using Microsoft.Extensions.Configuration;
+global using Microsoft.Extensions.Hosting;
