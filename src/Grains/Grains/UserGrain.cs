@@ -194,6 +194,15 @@ public sealed class UserGrain(
         return new RevokeResult(AccountStatus.Ok);
     }
 
+    public async Task SetActiveAsync(bool active)
+    {
+        if (State.Registered && State.IsActive != active)
+        {
+            State.IsActive = active;
+            await user.WriteStateAsync();
+        }
+    }
+
     private bool IsLive(string sessionId) => State is { Registered: true, IsActive: true } && FindSession(sessionId) is not null;
 
     private SessionState? FindSession(string sessionId) =>

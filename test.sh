@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The one test command: restore, build once, run every test project, and close with "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "dotnet SDK 10 is required on PATH" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+if ! dotnet build QrMahalla.Orleans.sln -c Release -nologo -clp:ErrorsOnly; then
+  echo "build failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+passed=0
+failed=0
+status=0
+results=$(mktemp -d)
+for project in tests/*/*.csproj; do
+  name=$(basename "$project" .csproj)
+  echo "== $name"
+  dotnet test "$project" -c Release --no-build --nologo --logger "trx;LogFileName=$name.trx" --results-directory "$results" 2>&1 | tee "$results/$name.log"
+  code=${PIPESTATUS[0]}
+  trx="$results/$name.trx"
+  if [ -f "$trx" ]; then
+    counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+    p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+    f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+    passed=$((passed + ${p:-0}))
+    failed=$((failed + ${f:-0}))
+  fi
+  if [ "$code" -ne 0 ]; then
+    status=1
+    # A crashed test host records no failures of its own; count it so the run is never green by accident.
+    if [ ! -f "$trx" ] || [ "${f:-0}" -eq 0 ]; then failed=$((failed + 1)); fi
+  fi
+done
+
+echo "$passed passed, $failed failed"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

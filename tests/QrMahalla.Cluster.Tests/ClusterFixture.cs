@@ -1,0 +1,88 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.Configuration;
+using Orleans.TestingHost;
+using QrMahalla.Grains;
+using QrMahalla.Grains.Hosting;
+using QrMahalla.Tests;
+
+namespace QrMahalla.Cluster.Tests;
+
+/// <summary>
+/// A two-silo TestingHost cluster on a real SQLite file, with the File SMS sink and a fake rule clock.
+/// Membership timeouts are short so a killed silo is noticed in seconds.
+/// </summary>
+public class ClusterFixture : IAsyncLifetime
+{
+    public ClusterFixture() : this(2)
+    {
+    }
+
+    protected ClusterFixture(short silos)
+    {
+        Folder = TestSettings.NewTempFolder("cluster");
+        DatabasePath = Path.Combine(Folder, "grains.db");
+        Outbox = new Outbox(Path.Combine(Folder, "sms-outbox.jsonl"));
+        Silos = silos;
+    }
+
+    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
+
+    public string Folder { get; }
+
+    public string DatabasePath { get; }
+
+    public Outbox Outbox { get; }
+
+    public short Silos { get; }
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public IGrainFactory Grains => Cluster.Client;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(Silos);
+        builder.Options.ConfigureFileLogging = false;
+        builder.ConfigureSiloHost((_, host) =>
+        {
+            host.Configuration.AddInMemoryCollection(Settings());
+            host.Services.AddSingleton(new RuleClock(Time));
+            host.Services.AddQrMahallaDomain(host.Environment);
+            host.Services.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = TimeSpan.FromSeconds(1);
+                o.NumMissedProbesLimit = 1;
+                o.NumVotesForDeathDeclaration = 1;
+                o.TableRefreshTimeout = TimeSpan.FromSeconds(1);
+            });
+            host.Services.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
+        });
+        builder.ConfigureSilo((_, silo) => silo.AddQrMahallaStorage(new ConfigurationBuilder().AddInMemoryCollection(Settings()).Build()));
+        builder.ConfigureClientHost(host => host.Services.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10)));
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+    }
+
+    private Dictionary<string, string?> Settings()
+    {
+        var settings = TestSettings.SecretSettings();
+        settings["Storage:Provider"] = "Sqlite";
+        settings["Storage:ConnectionString"] = $"Data Source={DatabasePath};Default Timeout=30";
+        settings["Sms:Provider"] = "File";
+        settings["Sms:FilePath"] = Outbox.Path;
+        return settings;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "two-silo SQLite cluster";
+}

@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Options;
+using QrMahalla.Grains.Options;
+using QrMahalla.Grains.Phones;
+
+namespace QrMahalla.Cluster.Tests;
+
+public sealed class PhoneNumberTests
+{
+    private readonly PhoneNumberParser parser = new(Options.Create(new PhoneOptions()), Options.Create(new SmsOptions()));
+
+    [Theory]
+    [InlineData("+998901234567")]
+    [InlineData("+998 90 123 45 67")]
+    [InlineData("+998 90 123-45-67")]
+    [InlineData("998901234567")]
+    [InlineData("90 123 45 67")]
+    [InlineData(" (90) 123-45-67 ")]
+    public void Every_way_of_writing_one_number_is_one_person(string input)
+    {
+        var result = parser.Parse(input);
+
+        Assert.Equal(PhoneParseStatus.Ok, result.Status);
+        Assert.Equal("+998901234567", result.E164);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("hello")]
+    [InlineData("+99890123")]
+    [InlineData("+998712345678")]
+    [InlineData("12345678901234567890123456789012345")]
+    public void Malformed_invalid_and_landline_numbers_are_refused(string input) =>
+        Assert.Equal(PhoneParseStatus.Invalid, parser.Parse(input).Status);
+
+    [Fact]
+    public void Numbers_outside_the_allowed_regions_are_refused() =>
+        Assert.Equal(PhoneParseStatus.RegionNotAllowed, parser.Parse("+14155552671").Status);
+}

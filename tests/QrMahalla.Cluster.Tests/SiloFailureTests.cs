@@ -1,0 +1,36 @@
+namespace QrMahalla.Cluster.Tests;
+
+/// <summary>A cluster of its own: these tests kill silos.</summary>
+public sealed class SiloFailureFixture : ClusterFixture;
+
+public sealed class SiloFailureTests(SiloFailureFixture fixture) : IClassFixture<SiloFailureFixture>
+{
+    private static readonly ClientInfo Client = new("127.0.0.1", "tests");
+    private static readonly DeviceInfo Device = new("device-1", "Test phone", "127.0.0.1", "tests");
+
+    [Fact]
+    public async Task Login_completes_on_another_silo_after_the_phone_grains_silo_is_killed()
+    {
+        var phone = TestSettings.NewPhone();
+        var grain = fixture.Grains.GetGrain<IPhoneGrain>(phone);
+        await grain.RequestCodeAsync(Client);
+        var code = fixture.Outbox.LatestCodeFor(phone);
+        var wrong = code == "000000" ? "111111" : "000000";
+        Assert.Equal(4, (await grain.VerifyAsync(wrong, Device)).AttemptsLeft);
+        Assert.Equal(3, (await grain.VerifyAsync(wrong, Device)).AttemptsLeft);
+
+        Assert.True(fixture.Cluster.TryGetGrainContext(grain.GetGrainId(), out var context));
+        var host = fixture.Cluster.GetSiloForAddress(context.Address.SiloAddress!)!;
+        await fixture.Cluster.KillSiloAsync(host);
+        await fixture.Cluster.WaitForLivenessToStabilizeAsync(didKill: true);
+
+        var afterKill = await grain.VerifyAsync(wrong, Device);
+        var login = await grain.VerifyAsync(code, Device);
+
+        Assert.Equal(2, afterKill.AttemptsLeft);
+        Assert.Equal(VerifyStatus.Success, login.Status);
+        Assert.True(fixture.Cluster.TryGetGrainContext(grain.GetGrainId(), out var moved));
+        Assert.NotEqual(host.SiloAddress, moved.Address.SiloAddress);
+        Assert.True(StorageRows.UserExists(fixture.DatabasePath, login.User!.Id));
+    }
+}
