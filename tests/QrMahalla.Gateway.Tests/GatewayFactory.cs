@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace QrMahalla.Gateway.Tests;
+
+/// <summary>
+/// The real gateway in its default co-hosted mode: one process with a silo, a SQLite file and the File SMS sink,
+/// driven over HTTP. Each factory gets its own folder and ports; the rule clock is fake.
+/// </summary>
+public class GatewayFactory : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> overrides;
+
+    public GatewayFactory() : this(TestSettings.NewTempFolder("gateway"), new Dictionary<string, string?>())
+    {
+    }
+
+    internal GatewayFactory(string folder, Dictionary<string, string?> overrides)
+    {
+        Folder = folder;
+        this.overrides = overrides;
+        Outbox = new Outbox(Path.Combine(folder, "sms-outbox.jsonl"));
+    }
+
+    public string Folder { get; }
+
+    public string DatabasePath => Path.Combine(Folder, "grains.db");
+
+    public Outbox Outbox { get; }
+
+    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
+
+    public IGrainFactory Grains => Services.GetRequiredService<IGrainFactory>();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        var siloPort = TestSettings.FreePort();
+        var settings = TestSettings.SecretSettings();
+        settings["Storage:ConnectionString"] = $"Data Source={DatabasePath};Default Timeout=30";
+        settings["Sms:Provider"] = "File";
+        settings["Sms:FilePath"] = Outbox.Path;
+        settings["Cluster:SiloPort"] = siloPort.ToString();
+        settings["Cluster:PrimarySiloPort"] = siloPort.ToString();
+        settings["Cluster:GatewayPort"] = TestSettings.FreePort().ToString();
+        foreach (var (key, value) in overrides)
+        {
+            settings[key] = value;
+        }
+
+        builder.UseEnvironment("Development");
+        // UseSetting, unlike ConfigureAppConfiguration, is already visible while Program registers its services.
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureTestServices(services => services.AddSingleton(new RuleClock(Time)));
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class GatewayCollection : ICollectionFixture<GatewayFactory>
+{
+    public const string Name = "co-hosted gateway";
+}
