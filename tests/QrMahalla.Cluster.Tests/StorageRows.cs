@@ -44,4 +44,28 @@ public static class StorageRows
         command.Parameters.AddWithValue("$key", stringKey);
         return (string)command.ExecuteScalar()!;
     }
+
+    /// <summary>The row's version: how many times the provider has written it.</summary>
+    public static long Version(string databasePath, string stateName, string stringKey)
+    {
+        using var connection = new SqliteConnection($"Data Source={databasePath}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT Version FROM QrmGrainState WHERE StateName = $state AND KeyString = $key";
+        command.Parameters.AddWithValue("$state", stateName);
+        command.Parameters.AddWithValue("$key", stringKey);
+        return (long)command.ExecuteScalar()!;
+    }
+
+    public static long UserVersion(string databasePath, Guid userId)
+    {
+        var bytes = userId.ToByteArray();
+        using var connection = new SqliteConnection($"Data Source={databasePath}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT Version FROM QrmGrainState WHERE StateName = 'user' AND KeyN0 = $n0 AND KeyN1 = $n1";
+        command.Parameters.AddWithValue("$n0", BitConverter.ToInt64(bytes, 0));
+        command.Parameters.AddWithValue("$n1", BitConverter.ToInt64(bytes, 8));
+        return (long)command.ExecuteScalar()!;
+    }
 }

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QrMahalla.Grains.Options;
@@ -25,6 +26,20 @@ public sealed partial class PhoneGrain(
     private readonly OtpOptions otp = otpOptions.Value;
 
     private string Phone => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // The code state is not rewritten on success; the binding's record of the consumed code is what makes it
+        // spent. Fold that record back in, so a reactivated grain never sees a used code as outstanding.
+        var state = code.State;
+        if (state.CodeHash is { } hash && binding.State.ConsumedCodeHash is { } consumed
+            && CryptographicOperations.FixedTimeEquals(hash, consumed))
+        {
+            ForgetCode(state);
+        }
+
+        return Task.CompletedTask;
+    }
 
     public async Task<SendCodeResult> RequestCodeAsync(ClientInfo client)
     {
@@ -92,14 +107,15 @@ public sealed partial class PhoneGrain(
             return await RecordWrongGuessAsync(state, now);
         }
 
-        var userId = await BindUserAsync(now);
+        // One durable write consumes the code and, on the first login, binds a new user id. If the process dies
+        // after it, the phone is bound and the next correct code completes the registration under that id.
+        binding.State.UserId ??= Guid.NewGuid();
+        binding.State.BoundAt ??= now;
+        binding.State.ConsumedCodeHash = state.CodeHash;
+        await binding.WriteStateAsync();
+        ForgetCode(state);
 
-        state.CodeHash = null;
-        state.ExpiresAt = null;
-        state.WrongAttempts = 0;
-        state.DeadCodeTimes.Clear();
-        await code.WriteStateAsync();
-
+        var userId = binding.State.UserId.Value;
         var signIn = await GrainFactory.GetGrain<IUserGrain>(userId).SignInAsync(Phone, device);
         return signIn.Status == SignInStatus.Success
             ? new VerifyResult(VerifyStatus.Success, Tokens: signIn.Tokens, User: signIn.User)
@@ -110,6 +126,12 @@ public sealed partial class PhoneGrain(
     {
         if (binding.State.UserId == userId)
         {
+            // The consumed-code record goes with the binding, so spend the code in the code state first.
+            if (code.RecordExists)
+            {
+                await code.WriteStateAsync();
+            }
+
             await binding.ClearStateAsync();
         }
     }
@@ -135,21 +157,13 @@ public sealed partial class PhoneGrain(
         return new VerifyResult(VerifyStatus.TooManyAttempts, RetryAfterSeconds: ResendWait(state, now));
     }
 
-    /// <summary>
-    /// The binding is written before the code is consumed: a crash in between leaves the code usable, and the next
-    /// correct entry finishes the registration under the same user id. A consumed code never lacks its user.
-    /// </summary>
-    private async Task<Guid> BindUserAsync(DateTimeOffset now)
+    private static void ForgetCode(PhoneCodeState state)
     {
-        if (binding.State.UserId is { } existing)
-        {
-            return existing;
-        }
-
-        binding.State.UserId = Guid.NewGuid();
-        binding.State.BoundAt = now;
-        await binding.WriteStateAsync();
-        return binding.State.UserId.Value;
+        state.CodeHash = null;
+        state.ExpiresAt = null;
+        state.WrongAttempts = 0;
+        state.Dead = false;
+        state.DeadCodeTimes.Clear();
     }
 
     private TimeSpan? RetryAfter(PhoneCodeState state, DateTimeOffset now)

@@ -17,10 +17,14 @@ public sealed class PhoneCodeState
     [Id(7)] public DateTimeOffset? LockedUntil { get; set; }
 }
 
-/// <summary>The permanent phone → user binding, written once on the first correct code.</summary>
+/// <summary>
+/// The permanent phone → user binding. Every successful verification writes it once, recording the hash of the code
+/// it consumed: that single write both binds the user (on the first login) and makes the code single-use.
+/// </summary>
 [GenerateSerializer, Alias("qrm.phone-binding-state")]
 public sealed class PhoneBindingState
 {
     [Id(0)] public Guid? UserId { get; set; }
     [Id(1)] public DateTimeOffset? BoundAt { get; set; }
+    [Id(2)] public byte[]? ConsumedCodeHash { get; set; }
 }

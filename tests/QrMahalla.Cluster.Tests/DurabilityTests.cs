@@ -1,0 +1,75 @@
+namespace QrMahalla.Cluster.Tests;
+
+[Collection(ClusterCollection.Name)]
+public sealed class DurabilityTests(ClusterFixture fixture)
+{
+    private static readonly ClientInfo Client = new("127.0.0.1", "tests");
+
+    private static DeviceInfo Device(string id) => new(id, "Test phone", "127.0.0.1", "tests");
+
+    [Fact]
+    public async Task A_first_login_is_three_durable_writes()
+    {
+        var phone = TestSettings.NewPhone();
+        var grain = fixture.Grains.GetGrain<IPhoneGrain>(phone);
+
+        await grain.RequestCodeAsync(Client);
+        var login = await grain.VerifyAsync(fixture.Outbox.LatestCodeFor(phone), Device("d"));
+
+        Assert.Equal(1, StorageRows.Version(fixture.DatabasePath, "code", phone));
+        Assert.Equal(1, StorageRows.Version(fixture.DatabasePath, "binding", phone));
+        Assert.Equal(1, StorageRows.UserVersion(fixture.DatabasePath, login.User!.Id));
+    }
+
+    [Fact]
+    public async Task A_consumed_code_stays_consumed_after_the_grain_is_deactivated()
+    {
+        var phone = TestSettings.NewPhone();
+        var grain = fixture.Grains.GetGrain<IPhoneGrain>(phone);
+        await grain.RequestCodeAsync(Client);
+        var code = fixture.Outbox.LatestCodeFor(phone);
+        Assert.Equal(VerifyStatus.Success, (await grain.VerifyAsync(code, Device("d"))).Status);
+
+        await fixture.Cluster.DeactivateAsync(grain);
+        var replay = await grain.VerifyAsync(code, Device("d"));
+
+        Assert.Equal(VerifyStatus.InvalidCode, replay.Status);
+    }
+
+    [Fact]
+    public async Task Wrong_attempts_survive_deactivation()
+    {
+        var phone = TestSettings.NewPhone();
+        var grain = fixture.Grains.GetGrain<IPhoneGrain>(phone);
+        await grain.RequestCodeAsync(Client);
+        var code = fixture.Outbox.LatestCodeFor(phone);
+        var wrong = code == "000000" ? "111111" : "000000";
+        await grain.VerifyAsync(wrong, Device("d"));
+        await grain.VerifyAsync(wrong, Device("d"));
+
+        await fixture.Cluster.DeactivateAsync(grain);
+        var third = await grain.VerifyAsync(wrong, Device("d"));
+
+        Assert.Equal(2, third.AttemptsLeft);
+    }
+
+    [Fact]
+    public async Task Sessions_are_bounded_and_the_least_recently_used_is_evicted()
+    {
+        var user = fixture.Grains.GetGrain<IUserGrain>(Guid.NewGuid());
+        var sessions = new List<string>();
+        for (var i = 0; i < 21; i++)
+        {
+            var signIn = await user.SignInAsync(TestSettings.NewPhone(), Device($"device-{i}"));
+            sessions.Add(PhoneGrainTests.SessionOf(signIn.Tokens!.Access));
+            fixture.Time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        var listed = await user.GetSessionsAsync(sessions[^1]);
+
+        Assert.Equal(20, listed.Sessions.Count);
+        Assert.DoesNotContain("device-0", listed.Sessions.Select(s => s.DeviceId));
+        Assert.False(await user.IsSessionLiveAsync(sessions[0]));
+        Assert.True(await user.IsSessionLiveAsync(sessions[1]));
+    }
+}

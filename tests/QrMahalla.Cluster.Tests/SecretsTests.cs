@@ -1,0 +1,73 @@
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
+using QrMahalla.Grains.Options;
+using QrMahalla.Grains.Secrets;
+
+namespace QrMahalla.Cluster.Tests;
+
+public sealed class SecretsTests
+{
+    [Theory]
+    [InlineData("Production")]
+    [InlineData("Staging")]
+    public void Outside_development_missing_secrets_stop_the_process_with_one_sentence(string environment)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            AuthSecrets.Load(new OtpOptions(), new JwtOptions(), new Environment(environment), TestSettings.NewTempFolder("secrets")));
+
+        Assert.Contains("Otp:HashKey", error.Message);
+    }
+
+    [Fact]
+    public void Outside_development_a_hash_key_without_signing_keys_is_refused()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => AuthSecrets.Load(
+            new OtpOptions { HashKey = TestSettings.Secrets.HashKey }, new JwtOptions(), new Environment("Production"), TestSettings.NewTempFolder("secrets")));
+
+        Assert.Contains("Jwt:SigningKeys", error.Message);
+    }
+
+    [Fact]
+    public void Configured_secrets_are_used_and_the_last_key_signs()
+    {
+        var (_, older) = AuthSecrets.Generate();
+        var jwt = new JwtOptions { SigningKeys = [older, new SigningKeyOptions { Kid = TestSettings.Secrets.Kid, Pem = TestSettings.Secrets.Pem }] };
+
+        var secrets = AuthSecrets.Load(new OtpOptions { HashKey = TestSettings.Secrets.HashKey }, jwt, new Environment("Production"), TestSettings.NewTempFolder("secrets"));
+
+        Assert.Equal(2, secrets.SigningKeys.Count);
+        Assert.Equal(TestSettings.Secrets.Kid, secrets.CurrentSigningKey.KeyId);
+    }
+
+    [Fact]
+    public void Development_generates_secrets_once_and_keeps_them_in_the_data_folder()
+    {
+        var folder = TestSettings.NewTempFolder("secrets");
+
+        var first = AuthSecrets.Load(new OtpOptions(), new JwtOptions(), new Environment("Development"), folder);
+        var second = AuthSecrets.Load(new OtpOptions(), new JwtOptions(), new Environment("Development"), folder);
+
+        Assert.True(File.Exists(Path.Combine(folder, AuthSecrets.DevelopmentFileName)));
+        Assert.Equal(first.HashKey, second.HashKey);
+        Assert.Equal(first.CurrentSigningKey.KeyId, second.CurrentSigningKey.KeyId);
+    }
+
+    [Fact]
+    public void A_signing_key_that_is_not_pem_is_refused_by_name()
+    {
+        var jwt = new JwtOptions { SigningKeys = [new SigningKeyOptions { Kid = "k1", Pem = "not a key" }] };
+
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            AuthSecrets.Load(new OtpOptions { HashKey = TestSettings.Secrets.HashKey }, jwt, new Environment("Production"), TestSettings.NewTempFolder("secrets")));
+
+        Assert.Contains("'k1'", error.Message);
+    }
+
+    private sealed class Environment(string name) : IHostEnvironment
+    {
+        public string EnvironmentName { get; set; } = name;
+        public string ApplicationName { get; set; } = "tests";
+        public string ContentRootPath { get; set; } = Path.GetTempPath();
+        public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
+    }
+}
