@@ -96,6 +96,17 @@ public sealed class AuthEndpointTests(GatewayFactory factory)
     }
 
     [Fact]
+    public async Task A_json_body_without_a_content_type_is_still_read()
+    {
+        var phone = TestSettings.NewPhone();
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes($"{{\"phone\": \"{phone}\"}}"));
+
+        var response = await api.Http.PostAsync("/api/users/auth/", content);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Huge_bodies_get_413_in_the_error_shape()
     {
         var body = $"{{\"phone\": \"{new string('9', 200_000)}\"}}";

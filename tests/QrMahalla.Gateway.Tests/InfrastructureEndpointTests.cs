@@ -38,6 +38,8 @@ public sealed class InfrastructureEndpointTests(GatewayFactory factory)
             Assert.True(paths.TryGetProperty(path, out _), path);
         }
 
+        Assert.True(paths.GetProperty("/api/users/auth").GetProperty("post").TryGetProperty("requestBody", out _));
+
         var page = await api.GetAsync("/scalar/v1");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);

@@ -12,13 +12,14 @@ public static class AuthApi
 {
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder routes)
     {
-        // No Accepts metadata: routing would answer 415 itself, while any body that is not JSON or a form must get
-        // this API's 400 JSON error. The bodies are described by AuthRequest and RefreshRequestBody.
+        // "*/*" keeps routing from answering 415 itself: a body that is neither JSON nor a form must get this API's
+        // 400 JSON error, as old clients expect.
         var api = routes.MapGroup("/api/users").WithTags("Auth");
 
         api.MapPost("/auth", AuthenticateAsync)
             .WithName("Authenticate")
             .WithSummary("Send {phone} to get an SMS code; send {phone, code, device_id, device_name} to get tokens.")
+            .Accepts<AuthRequest>("application/json", "application/x-www-form-urlencoded", "*/*")
             .Produces<CodeSentResponse>()
             .Produces<LoginResponse>()
             .Produces<ApiError>(400).Produces<ApiError>(403).Produces<ApiError>(413).Produces<ApiError>(429)
@@ -28,6 +29,7 @@ public static class AuthApi
         api.MapPost("/token/refresh", RefreshAsync)
             .WithName("RefreshToken")
             .WithSummary("Trade a refresh token for a new access and refresh token; the old refresh token dies.")
+            .Accepts<RefreshRequestBody>("application/json", "application/x-www-form-urlencoded", "*/*")
             .Produces<TokenResponse>()
             .Produces<ApiError>(400).Produces<ApiError>(401).Produces<ApiError>(403).Produces<ApiError>(503);
 
