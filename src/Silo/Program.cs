@@ -11,8 +11,9 @@ try
     {
         // Apply the storage schema and exit, for operators who run migrations as a separate step.
         var storage = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new();
-        SchemaInstaller.Apply(storage);
-        Console.WriteLine($"Schema applied to the {storage.Provider} storage.");
+        var cluster = builder.Configuration.GetSection(ClusteringOptions.Section).Get<ClusteringOptions>() ?? new();
+        SchemaInstaller.Apply(storage, cluster);
+        Console.WriteLine($"Schema applied: storage on {storage.Provider}, clustering on {cluster.Provider}.");
         return 0;
     }
 

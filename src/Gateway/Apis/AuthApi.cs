@@ -1,7 +1,6 @@
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
 using QrMahalla.Gateway.Auth;
-using QrMahalla.Grains.Otp;
 using QrMahalla.Grains.Options;
 using QrMahalla.Grains.Phones;
 
@@ -37,7 +36,7 @@ public static class AuthApi
     }
 
     private static async Task<IResult> AuthenticateAsync(
-        HttpContext context, IGrainFactory grains, PhoneNumberParser phones, OtpCodes codes)
+        HttpContext context, IGrainFactory grains, PhoneNumberParser phones, IOptions<OtpOptions> otp)
     {
         var (body, error) = await RequestBody.ReadAsync(context.Request);
         if (body is null)
@@ -68,7 +67,7 @@ public static class AuthApi
         }
 
         var code = body["code"]?.Trim();
-        if (!codes.IsWellFormed(code))
+        if (!otp.Value.IsWellFormed(code))
         {
             return Errors.InvalidRequest("Field 'code' must be the digits of the code from the SMS.");
         }

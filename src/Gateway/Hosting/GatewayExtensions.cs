@@ -31,7 +31,12 @@ public static partial class GatewayExtensions
         else
         {
             builder.Services.AddSharedDomain();
-            builder.UseOrleansClient(client => client.UseQrMahallaClusterClient(builder.Configuration));
+            builder.UseOrleansClient(client => client
+                .UseQrMahallaClusterClient(builder.Configuration)
+                .UseConnectionRetryFilter(RetryForeverAsync));
+
+            // Kestrel starts while the client is still looking for silos, so /health/live answers from the start.
+            builder.Services.Configure<HostOptions>(o => o.ServicesStartConcurrently = true);
         }
 
         builder.Services.AddSingleton(sp => new ClusterSigningKeys(sp.GetRequiredService<IGrainFactory>(), TimeProvider.System));
@@ -77,10 +82,11 @@ public static partial class GatewayExtensions
         return builder;
     }
 
-    public static IClientBuilder UseQrMahallaClusterClient(this IClientBuilder client, IConfiguration configuration)
+    /// <summary>A gateway keeps looking for the cluster until it finds one; meanwhile the API answers 503.</summary>
+    private static async Task<bool> RetryForeverAsync(Exception exception, CancellationToken cancellationToken)
     {
-        var cluster = configuration.GetSection(ClusteringOptions.Section).Get<ClusteringOptions>() ?? new();
-        return client.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId);
+        await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        return !cancellationToken.IsCancellationRequested;
     }
 
     public static WebApplication UseQrMahallaGateway(this WebApplication app)

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 using QrMahalla.Grains.Options;
 using QrMahalla.Grains.Otp;
 using QrMahalla.Grains.Sms;
@@ -63,7 +64,7 @@ public sealed partial class PhoneGrain(
             // A failed send still counts toward the hourly cap, but starts no cooldown and keeps the previous code.
             LogSmsFailed(logger, e.GetType().Name);
             state.SendTimes.Add(now);
-            await code.WriteStateAsync();
+            await WriteCodeStateAsync();
             return new SendCodeResult(SendCodeStatus.SmsFailed, 0, 0);
         }
 
@@ -73,7 +74,7 @@ public sealed partial class PhoneGrain(
         state.Dead = false;
         state.LastSentAt = now;
         state.SendTimes.Add(now);
-        await code.WriteStateAsync();
+        await WriteCodeStateAsync();
         return new SendCodeResult(SendCodeStatus.Sent, Seconds(otp.CodeLifetime), Seconds(otp.ResendCooldown));
     }
 
@@ -129,7 +130,7 @@ public sealed partial class PhoneGrain(
             // The consumed-code record goes with the binding, so spend the code in the code state first.
             if (code.RecordExists)
             {
-                await code.WriteStateAsync();
+                await WriteCodeStateAsync();
             }
 
             await binding.ClearStateAsync();
@@ -141,7 +142,7 @@ public sealed partial class PhoneGrain(
         state.WrongAttempts++;
         if (state.WrongAttempts < otp.MaxAttempts)
         {
-            await code.WriteStateAsync();
+            await WriteCodeStateAsync();
             return new VerifyResult(VerifyStatus.InvalidCode, AttemptsLeft: otp.MaxAttempts - state.WrongAttempts);
         }
 
@@ -153,8 +154,32 @@ public sealed partial class PhoneGrain(
             state.LockedUntil = now + otp.LockoutDuration;
         }
 
-        await code.WriteStateAsync();
+        await WriteCodeStateAsync();
         return new VerifyResult(VerifyStatus.TooManyAttempts, RetryAfterSeconds: ResendWait(state, now));
+    }
+
+    /// <summary>
+    /// Writes the code state. The sweep may have deleted this phone's row because every window in it had passed;
+    /// the write then meets no row at the version it holds, and the state is simply written anew.
+    /// </summary>
+    private async Task WriteCodeStateAsync()
+    {
+        try
+        {
+            await code.WriteStateAsync();
+        }
+        catch (InconsistentStateException)
+        {
+            var pending = code.State;
+            await code.ReadStateAsync();
+            if (code.RecordExists)
+            {
+                throw;
+            }
+
+            code.State = pending;
+            await code.WriteStateAsync();
+        }
     }
 
     private static void ForgetCode(PhoneCodeState state)

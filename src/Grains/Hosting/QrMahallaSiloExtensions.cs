@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using QrMahalla.Grains.Grains;
 using QrMahalla.Grains.Options;
 using QrMahalla.Grains.Otp;
@@ -18,12 +19,13 @@ namespace QrMahalla.Grains.Hosting;
 /// <summary>The silo wiring shared by the Silo executable, the co-hosted gateway and the test clusters.</summary>
 public static class QrMahallaSiloExtensions
 {
-    public const string SqliteInvariant = "System.Data.SQLite";
+    public const string MembershipSection = "Cluster:Membership";
 
     /// <summary>A whole silo: domain services, clustering and grain storage, all read from configuration.</summary>
     public static IHostApplicationBuilder AddQrMahallaSilo(this IHostApplicationBuilder builder)
     {
         builder.Services.AddQrMahallaDomain(builder.Environment);
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<CodeStateSweeper>());
         builder.UseOrleans(silo => silo
             .UseQrMahallaClustering(builder.Configuration)
             .AddQrMahallaStorage(builder.Configuration));
@@ -36,10 +38,6 @@ public static class QrMahallaSiloExtensions
     /// </summary>
     public static IServiceCollection AddQrMahallaDomain(this IServiceCollection services, IHostEnvironment environment)
     {
-        services.AddOptions<OtpOptions>().BindConfiguration(OtpOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<ClusteringOptions>().BindConfiguration(ClusteringOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-
         services.AddSharedDomain();
         services.AddSingleton(sp => AuthSecrets.Load(
             sp.GetRequiredService<IOptions<OtpOptions>>().Value,
@@ -50,31 +48,73 @@ public static class QrMahallaSiloExtensions
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<SmsText>();
         services.AddSingleton<StorageProbe>();
+        services.AddSingleton<CodeStateSweeper>();
         services.AddSingleton<ISmsSender>(sp => CreateSmsSender(sp, environment));
         services.AddHostedService<SiloStartupCheck>();
         return services;
     }
 
-    /// <summary>What a pure gateway needs too: phone parsing and the rule clock.</summary>
+    /// <summary>What a pure gateway needs too: options, phone parsing and the rule clock.</summary>
     public static IServiceCollection AddSharedDomain(this IServiceCollection services)
     {
-        services.AddOptions<PhoneOptions>().BindConfiguration(PhoneOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<SmsOptions>().BindConfiguration(SmsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<OtpOptions>().BindConfiguration(OtpOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<JwtOptions>().BindConfiguration(JwtOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SmsOptions>().BindConfiguration(SmsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PhoneOptions>().BindConfiguration(PhoneOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ClusteringOptions>().BindConfiguration(ClusteringOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(RuleClock.System);
         services.AddSingleton<PhoneNumberParser>();
         return services;
     }
 
+    /// <summary>Localhost clustering for one machine, or the ADO.NET membership table on PostgreSQL / SQL Server.</summary>
     public static ISiloBuilder UseQrMahallaClustering(this ISiloBuilder silo, IConfiguration configuration)
     {
-        var cluster = configuration.GetSection(ClusteringOptions.Section).Get<ClusteringOptions>() ?? new();
-        return silo.UseLocalhostClustering(
-            cluster.SiloPort,
-            cluster.GatewayPort,
-            new IPEndPoint(IPAddress.Loopback, cluster.PrimarySiloPort),
-            cluster.ServiceId,
-            cluster.ClusterId);
+        var (cluster, storage) = Read(configuration);
+        silo.Services.Configure<ClusterMembershipOptions>(configuration.GetSection(MembershipSection));
+        if (cluster.Provider == ClusterProvider.Localhost)
+        {
+            return silo.UseLocalhostClustering(
+                cluster.SiloPort,
+                cluster.GatewayPort,
+                new IPEndPoint(IPAddress.Loopback, cluster.PrimarySiloPort),
+                cluster.ServiceId,
+                cluster.ClusterId);
+        }
+
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = cluster.ClusterId;
+            o.ServiceId = cluster.ServiceId;
+        });
+        silo.ConfigureEndpoints(AdvertisedAddress(cluster), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: cluster.AdvertisedAddress is not null);
+        return silo.UseAdoNetClustering(o =>
+        {
+            o.Invariant = StorageDatabase.Invariant(StorageDatabase.Engine(cluster.Provider));
+            o.ConnectionString = cluster.ConnectionString ?? storage.ConnectionString;
+        });
+    }
+
+    /// <summary>How a pure client (a gateway that hosts no silo) finds the cluster.</summary>
+    public static IClientBuilder UseQrMahallaClusterClient(this IClientBuilder client, IConfiguration configuration)
+    {
+        var (cluster, storage) = Read(configuration);
+        if (cluster.Provider == ClusterProvider.Localhost)
+        {
+            return client.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId);
+        }
+
+        client.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = cluster.ClusterId;
+            o.ServiceId = cluster.ServiceId;
+        });
+        return client.UseAdoNetClustering(o =>
+        {
+            o.Invariant = StorageDatabase.Invariant(StorageDatabase.Engine(cluster.Provider));
+            o.ConnectionString = cluster.ConnectionString ?? storage.ConnectionString;
+        });
     }
 
     public static ISiloBuilder AddQrMahallaStorage(this ISiloBuilder silo, IConfiguration configuration)
@@ -85,12 +125,28 @@ public static class QrMahallaSiloExtensions
             StorageProvider.Memory => silo.AddMemoryGrainStorage(StorageNames.Auth),
             _ => silo.AddAdoNetGrainStorage(StorageNames.Auth, options =>
             {
-                options.Invariant = SqliteInvariant;
+                options.Invariant = StorageDatabase.Invariant(storage.Provider);
                 options.ConnectionString = storage.ConnectionString;
                 options.DeleteStateOnClear = true;
                 options.GrainStorageSerializer = new JsonGrainStateSerializer();
             }),
         };
+    }
+
+    private static (ClusteringOptions Cluster, StorageOptions Storage) Read(IConfiguration configuration) =>
+        (configuration.GetSection(ClusteringOptions.Section).Get<ClusteringOptions>() ?? new(),
+         configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new());
+
+    private static IPAddress AdvertisedAddress(ClusteringOptions cluster)
+    {
+        if (cluster.AdvertisedAddress is null)
+        {
+            return IPAddress.Loopback;
+        }
+
+        return IPAddress.TryParse(cluster.AdvertisedAddress, out var address)
+            ? address
+            : throw new InvalidOperationException($"Cluster:AdvertisedAddress '{cluster.AdvertisedAddress}' is not an IP address.");
     }
 
     private static ISmsSender CreateSmsSender(IServiceProvider services, IHostEnvironment environment)
@@ -115,18 +171,21 @@ public static class QrMahallaSiloExtensions
 }
 
 /// <summary>Fails start-up, before Orleans starts, on missing secrets, a bad SMS choice or unusable storage.</summary>
-internal sealed class SiloStartupCheck(IServiceProvider services, IOptions<StorageOptions> storage) : IHostedService
+internal sealed class SiloStartupCheck(
+    IServiceProvider services, IOptions<StorageOptions> storage, IOptions<ClusteringOptions> cluster) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         _ = services.GetRequiredService<AuthSecrets>();
         _ = services.GetRequiredService<ISmsSender>();
         if (storage.Value.ApplySchema)
         {
-            SchemaInstaller.Apply(storage.Value);
+            SchemaInstaller.Apply(storage.Value, cluster.Value);
         }
-
-        return Task.CompletedTask;
+        else if (await services.GetRequiredService<StorageProbe>().CheckAsync(cancellationToken) is { } problem)
+        {
+            throw new InvalidOperationException($"Storage:ConnectionString: {problem}; check it, or apply the schema with QrMahalla.Silo migrate.");
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

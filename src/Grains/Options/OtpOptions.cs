@@ -18,6 +18,9 @@ public sealed class OtpOptions
     /// <summary>Base64 key for the code HMAC; required outside Development.</summary>
     public string? HashKey { get; set; }
 
+    /// <summary>A code is exactly <see cref="Length"/> ASCII digits; anything else is not worth a guess.</summary>
+    public bool IsWellFormed(string? code) => code is not null && code.Length == Length && code.All(char.IsAsciiDigit);
+
     /// <summary>The longest window any code rule looks back over; code state older than this is dead weight.</summary>
     public TimeSpan LongestWindow =>
         new[] { TimeSpan.FromHours(1), CodeLifetime, ResendCooldown, LockoutDuration }.Max();

@@ -25,5 +25,5 @@ public sealed class OtpCodes(AuthSecrets secrets, IOptions<OtpOptions> options)
     public bool Matches(byte[] expectedHash, string phone, string code) =>
         CryptographicOperations.FixedTimeEquals(expectedHash, Hash(phone, code));
 
-    public bool IsWellFormed(string? code) => code is not null && code.Length == length && code.All(char.IsAsciiDigit);
+    public bool IsWellFormed(string? code) => options.Value.IsWellFormed(code);
 }

@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Microsoft.Extensions.Options;
 using QrMahalla.Grains.Options;
 
@@ -7,7 +7,7 @@ namespace QrMahalla.Grains.Storage;
 /// <summary>A cheap round trip to grain storage; returns a sentence naming the problem, or null when healthy.</summary>
 public sealed class StorageProbe(IOptions<StorageOptions> options)
 {
-    public async Task<string?> CheckAsync()
+    public async Task<string?> CheckAsync(CancellationToken cancellationToken = default)
     {
         var storage = options.Value;
         if (storage.Provider == StorageProvider.Memory)
@@ -17,16 +17,14 @@ public sealed class StorageProbe(IOptions<StorageOptions> options)
 
         try
         {
-            await using var connection = new SqliteConnection(storage.ConnectionString);
-            await connection.OpenAsync();
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT COUNT(*) FROM OrleansQuery";
-            var count = Convert.ToInt32(await command.ExecuteScalarAsync());
-            return count > 0 ? null : "the storage schema is missing";
+            await using var connection = StorageDatabase.CreateConnection(storage.Provider, storage.ConnectionString);
+            await connection.OpenAsync(cancellationToken);
+            await StorageDatabase.ReadQueryAsync(connection, "ReadFromStorageKey", cancellationToken);
+            return null;
         }
-        catch (SqliteException e)
+        catch (Exception e) when (e is DbException or InvalidOperationException or TimeoutException)
         {
-            return $"storage unreachable: {e.SqliteErrorCode}";
+            return $"storage unreachable ({e.GetType().Name})";
         }
     }
 }

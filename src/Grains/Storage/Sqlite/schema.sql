@@ -77,3 +77,9 @@ SELECT CASE
     ELSE NULL
 END AS Version;
 ');
+
+-- The project's own sweep: code state whose every window has passed, by age alone.
+INSERT OR REPLACE INTO OrleansQuery (QueryKey, QueryText) VALUES ('QrmSweepStateKey', '
+DELETE FROM QrmGrainState
+WHERE ServiceId = @ServiceId AND StateName = @StateName AND ModifiedAt < @Cutoff;
+');

@@ -7,11 +7,11 @@ using QrMahalla.Grains;
 using QrMahalla.Grains.Hosting;
 using QrMahalla.Tests;
 
-namespace QrMahalla.Cluster.Tests;
+namespace QrMahalla.Tests;
 
 /// <summary>
-/// A two-silo TestingHost cluster on a real SQLite file, with the File SMS sink and a fake rule clock.
-/// Membership timeouts are short so a killed silo is noticed in seconds.
+/// A TestingHost cluster (two silos unless told) on a real SQLite file, with the File SMS sink and a fake rule
+/// clock. Membership timeouts are short so a killed silo is noticed in seconds. Subclasses choose other storage.
 /// </summary>
 public class ClusterFixture : IAsyncLifetime
 {
@@ -41,7 +41,7 @@ public class ClusterFixture : IAsyncLifetime
 
     public IGrainFactory Grains => Cluster.Client;
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder(Silos);
         builder.Options.ConfigureFileLogging = false;
@@ -70,19 +70,24 @@ public class ClusterFixture : IAsyncLifetime
         await Cluster.DisposeAsync();
     }
 
+    /// <summary>Where grain state goes; SQLite in <see cref="DatabasePath"/> unless a subclass says otherwise.</summary>
+    protected virtual Dictionary<string, string?> StorageSettings() => new()
+    {
+        ["Storage:Provider"] = "Sqlite",
+        ["Storage:ConnectionString"] = $"Data Source={DatabasePath};Default Timeout=30",
+    };
+
     private Dictionary<string, string?> Settings()
     {
         var settings = TestSettings.SecretSettings();
-        settings["Storage:Provider"] = "Sqlite";
-        settings["Storage:ConnectionString"] = $"Data Source={DatabasePath};Default Timeout=30";
+        foreach (var (key, value) in StorageSettings())
+        {
+            settings[key] = value;
+        }
+
         settings["Sms:Provider"] = "File";
         settings["Sms:FilePath"] = Outbox.Path;
         return settings;
     }
 }
 
-[CollectionDefinition(Name)]
-public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
-{
-    public const string Name = "two-silo SQLite cluster";
-}

@@ -1,0 +1,56 @@
+using System.Data.Common;
+using Microsoft.Data.SqlClient;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+using QrMahalla.Grains.Options;
+
+namespace QrMahalla.Grains.Storage;
+
+/// <summary>The relational engines the project's own SQL is written for, and how to reach each.</summary>
+public static class StorageDatabase
+{
+    public const string SqliteInvariant = "System.Data.SQLite";
+    public const string PostgreSqlInvariant = "Npgsql";
+    public const string SqlServerInvariant = "Microsoft.Data.SqlClient";
+
+    public static string Invariant(StorageProvider provider) => provider switch
+    {
+        StorageProvider.Sqlite => SqliteInvariant,
+        StorageProvider.PostgreSql => PostgreSqlInvariant,
+        StorageProvider.SqlServer => SqlServerInvariant,
+        _ => throw new InvalidOperationException($"Storage:Provider '{provider}' is not a relational database."),
+    };
+
+    public static StorageProvider Engine(ClusterProvider provider) => provider switch
+    {
+        ClusterProvider.PostgreSql => StorageProvider.PostgreSql,
+        ClusterProvider.SqlServer => StorageProvider.SqlServer,
+        _ => throw new InvalidOperationException($"Cluster:Provider '{provider}' keeps no membership table."),
+    };
+
+    public static DbConnection CreateConnection(StorageProvider provider, string connectionString) => provider switch
+    {
+        StorageProvider.Sqlite => new SqliteConnection(connectionString),
+        StorageProvider.PostgreSql => new NpgsqlConnection(connectionString),
+        StorageProvider.SqlServer => new SqlConnection(connectionString),
+        _ => throw new InvalidOperationException($"Storage:Provider '{provider}' is not a relational database."),
+    };
+
+    /// <summary>Runs a stored query of the project's <c>OrleansQuery</c> table by key.</summary>
+    public static async Task<string> ReadQueryAsync(DbConnection connection, string key, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT QueryText FROM OrleansQuery WHERE QueryKey = @key";
+        AddParameter(command, "key", key);
+        return await command.ExecuteScalarAsync(cancellationToken) as string
+            ?? throw new InvalidOperationException($"The storage schema has no query '{key}'; apply the schema (QrMahalla.Silo migrate).");
+    }
+
+    public static void AddParameter(DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+    }
+}

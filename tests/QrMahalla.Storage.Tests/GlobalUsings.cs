@@ -1,0 +1,2 @@
+global using QrMahalla.Grains;
+global using QrMahalla.Tests;
