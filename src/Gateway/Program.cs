@@ -2,12 +2,14 @@ using Microsoft.Extensions.Options;
 using QrMahalla.Gateway.Apis;
 using QrMahalla.Gateway.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json is read from beside the executable, wherever the process is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddQrMahallaGateway();
 
 try
 {
     var app = builder.Build();
+    await app.RunStartupChecksAsync();
     app.UseQrMahallaGateway();
     app.MapAuthApi();
     app.MapMeApi();

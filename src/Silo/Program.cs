@@ -3,7 +3,12 @@ using QrMahalla.Grains.Hosting;
 using QrMahalla.Grains.Options;
 using QrMahalla.Grains.Storage;
 
-var builder = Host.CreateApplicationBuilder(args.Where(a => a != "migrate").ToArray());
+// appsettings.json is read from beside the executable, wherever the process is started from.
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+{
+    Args = args.Where(a => a != "migrate").ToArray(),
+    ContentRootPath = AppContext.BaseDirectory,
+});
 
 try
 {
@@ -18,7 +23,9 @@ try
     }
 
     builder.AddQrMahallaSilo();
-    await builder.Build().RunAsync();
+    using var host = builder.Build();
+    await SiloStartupCheck.RunAsync(host.Services);
+    await host.RunAsync();
     return 0;
 }
 catch (Exception e) when (e is InvalidOperationException or OptionsValidationException)

@@ -24,8 +24,9 @@ public static class HealthApi
                 ? TypedResults.Ok(new { status = "ready", silo = report.Silo })
                 : Errors.Unavailable();
         }
-        catch (Exception e) when (e is TimeoutException or OrleansException or InvalidOperationException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // Not ready is the whole answer: whatever kept the cluster from replying, it cannot serve logins now.
             return Errors.Unavailable();
         }
     }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
+using Orleans.Runtime.Messaging;
 using QrMahalla.Gateway.Auth;
 using QrMahalla.Grains.Hosting;
 using QrMahalla.Grains.Options;
@@ -89,10 +90,25 @@ public static partial class GatewayExtensions
         return !cancellationToken.IsCancellationRequested;
     }
 
+    /// <summary>A co-hosted silo's start-up checks, run before the host starts so a failure is one sentence.</summary>
+    public static async Task RunStartupChecksAsync(this WebApplication app)
+    {
+        if (app.Services.GetService<SiloStartupCheck>() is { } check)
+        {
+            await check.StartAsync(CancellationToken.None);
+        }
+    }
+
     public static WebApplication UseQrMahallaGateway(this WebApplication app)
     {
         app.UseForwardedHeaders();
-        app.UseExceptionHandler(errors => errors.Run(HandleFaultAsync));
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = HandleFaultAsync,
+
+            // HandleFaultAsync logs each fault once, at the level it deserves; no second "unhandled" error with a stack.
+            SuppressDiagnosticsCallback = _ => true,
+        });
         app.UseStatusCodePages(context => WriteStatusAsync(context.HttpContext));
 
         // Old clients call the Django paths with a trailing slash; routes are declared without one.
@@ -124,9 +140,27 @@ public static partial class GatewayExtensions
             return;
         }
 
-        LogFault(logger, fault?.GetType().Name ?? "unknown", context.Request.Path, fault is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException ? null : fault);
+        if (IsClusterUnreachable(fault))
+        {
+            LogClusterUnreachable(logger, fault!.GetType().Name, context.Request.Path);
+        }
+        else
+        {
+            LogFault(logger, fault?.GetType().Name ?? "unknown", context.Request.Path, fault);
+        }
+
         await Errors.Unavailable().ExecuteAsync(context);
     }
+
+    /// <summary>
+    /// Faults that only say the cluster cannot be reached right now (a silo died, none has joined yet, a call timed
+    /// out): expected while a cluster heals, so they are logged without a stack trace.
+    /// </summary>
+    public static bool IsClusterUnreachable(Exception? fault) => fault is SiloUnavailableException
+        or OrleansMessageRejectionException or ConnectionFailedException or TimeoutException
+        or GatewayTooBusyException or ClientNotAvailableException
+        // Before the client has seen a silo it knows no grain implementations at all.
+        || (fault is ArgumentException && fault.Message.StartsWith("Could not find an implementation for interface", StringComparison.Ordinal));
 
     private static Task WriteStatusAsync(HttpContext context) => context.Response.StatusCode switch
     {
@@ -135,6 +169,9 @@ public static partial class GatewayExtensions
         415 => Errors.Of(415, "Send JSON or a form.", "unsupported_media_type").ExecuteAsync(context),
         _ => Task.CompletedTask,
     };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request to {Path} found the cluster unreachable ({Fault}); answered 503")]
+    private static partial void LogClusterUnreachable(ILogger logger, string fault, PathString path);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Request to {Path} failed with {Fault}; answered 503")]
     private static partial void LogFault(ILogger logger, string fault, PathString path, Exception? exception);

@@ -50,7 +50,8 @@ public static class QrMahallaSiloExtensions
         services.AddSingleton<StorageProbe>();
         services.AddSingleton<CodeStateSweeper>();
         services.AddSingleton<ISmsSender>(sp => CreateSmsSender(sp, environment));
-        services.AddHostedService<SiloStartupCheck>();
+        services.AddSingleton<SiloStartupCheck>();
+        services.AddHostedService(sp => sp.GetRequiredService<SiloStartupCheck>());
         return services;
     }
 
@@ -73,6 +74,7 @@ public static class QrMahallaSiloExtensions
     {
         var (cluster, storage) = Read(configuration);
         silo.Services.Configure<ClusterMembershipOptions>(configuration.GetSection(MembershipSection));
+        silo.Services.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
         if (cluster.Provider == ClusterProvider.Localhost)
         {
             return silo.UseLocalhostClustering(
@@ -100,6 +102,7 @@ public static class QrMahallaSiloExtensions
     public static IClientBuilder UseQrMahallaClusterClient(this IClientBuilder client, IConfiguration configuration)
     {
         var (cluster, storage) = Read(configuration);
+        client.Services.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
         if (cluster.Provider == ClusterProvider.Localhost)
         {
             return client.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId);
@@ -170,11 +173,38 @@ public static class QrMahallaSiloExtensions
     }
 }
 
-/// <summary>Fails start-up, before Orleans starts, on missing secrets, a bad SMS choice or unusable storage.</summary>
-internal sealed class SiloStartupCheck(
+/// <summary>
+/// Fails start-up, before Orleans starts, on missing secrets, a bad SMS choice or unusable storage. The executables
+/// run it before starting the host (so a failure is one sentence, not a host error with a stack trace); as a hosted
+/// service it also guards hosts that start directly, such as test clusters. It runs once.
+/// </summary>
+public sealed class SiloStartupCheck(
     IServiceProvider services, IOptions<StorageOptions> storage, IOptions<ClusteringOptions> cluster) : IHostedService
 {
+    private readonly SemaphoreSlim once = new(1, 1);
+    private bool done;
+
+    public static Task RunAsync(IServiceProvider services, CancellationToken cancellationToken = default) =>
+        services.GetRequiredService<SiloStartupCheck>().StartAsync(cancellationToken);
+
     public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await once.WaitAsync(cancellationToken);
+        try
+        {
+            if (!done)
+            {
+                await CheckAsync(cancellationToken);
+                done = true;
+            }
+        }
+        finally
+        {
+            once.Release();
+        }
+    }
+
+    private async Task CheckAsync(CancellationToken cancellationToken)
     {
         _ = services.GetRequiredService<AuthSecrets>();
         _ = services.GetRequiredService<ISmsSender>();

@@ -17,7 +17,7 @@ public sealed class SmsOptions
     public SmsProvider? Provider { get; set; }
     [Required] public string FilePath { get; set; } = "data/sms-outbox.jsonl";
     public string Template { get; set; } = "QR Mahalla: your code is {code}";
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
     public List<string> AllowedRegions { get; set; } = ["UZ"];
 }
 

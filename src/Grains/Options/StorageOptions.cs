@@ -46,6 +46,12 @@ public sealed class ClusteringOptions
     [Range(1, 65535)] public int GatewayPort { get; set; } = 30000;
     [Range(1, 65535)] public int PrimarySiloPort { get; set; } = 11111;
 
+    /// <summary>
+    /// How long a grain call may take before it fails. Bounds how long a request can hang on a silo that just died;
+    /// kept well above <c>Sms:Timeout</c> so a code that still goes out is never answered with a 503.
+    /// </summary>
+    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The address other silos and clients reach this silo on; loopback unless set.</summary>
     public string? AdvertisedAddress { get; set; }
 }

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace QrMahalla.Storage.Tests;
+namespace QrMahalla.Tests;
 
 /// <summary>
 /// The real PostgreSQL server that ./test.sh starts (or the one QRM_TEST_POSTGRES names). Tests that need it fail,

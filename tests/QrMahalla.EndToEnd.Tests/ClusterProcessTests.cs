@@ -1,0 +1,123 @@
+using System.Diagnostics;
+
+namespace QrMahalla.EndToEnd.Tests;
+
+/// <summary>Whole processes on PostgreSQL clustering: what an operator runs, killed the way machines die.</summary>
+public sealed class ClusterProcessTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task A_gateway_waits_for_the_cluster_and_logins_survive_a_silo_killed_with_sigkill()
+    {
+        await using var cluster = await ProcessCluster.CreateAsync("kill");
+        var gateway = cluster.StartGateway();
+
+        // Before any silo exists the gateway is alive, not ready, and the API answers 503.
+        var live = await Wait.UntilAsync(async () =>
+        {
+            try
+            {
+                return await gateway.GetAsync("/health/live") is { StatusCode: HttpStatusCode.OK } r ? r : null;
+            }
+            catch (HttpRequestException)
+            {
+                return null;
+            }
+        }, StartDeadline, "the gateway to answer /health/live");
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await gateway.GetAsync("/health/ready")).StatusCode);
+        var early = await ClientFlow.SendCodeAsync(gateway, TestSettings.NewPhone());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, early.StatusCode);
+        Assert.Equal("unavailable", JsonDocument.Parse(await early.Content.ReadAsStringAsync()).RootElement.GetProperty("code").GetString());
+
+        cluster.StartSilo();
+        cluster.StartSilo();
+        await ProcessCluster.WaitUntilReadyAsync(gateway, StartDeadline);
+
+        var phones = Enumerable.Range(0, 20).Select(_ => TestSettings.NewPhone()).ToList();
+        var users = new Dictionary<string, Guid>();
+        foreach (var phone in phones)
+        {
+            users[phone] = await ClientFlow.LoginAsync(gateway, cluster.Outbox, phone, TimeSpan.FromSeconds(30));
+        }
+
+        var placement = await cluster.PhoneGrainPortsAsync();
+        var victim = cluster.Silos
+            .OrderByDescending(s => phones.Count(p => placement.GetValueOrDefault(p) == s.SiloPort))
+            .First();
+        var victimPhones = phones.Where(p => placement.GetValueOrDefault(p) == victim.SiloPort).ToList();
+        Assert.NotEmpty(victimPhones);
+
+        var clock = Stopwatch.StartNew();
+        victim.Process.Kill();
+        var firstBack = await ClientFlow.LoginAsync(gateway, cluster.Outbox, victimPhones[0], TimeSpan.FromSeconds(90));
+        var firstLogin = clock.Elapsed;
+        var again = new Dictionary<string, Guid> { [victimPhones[0]] = firstBack };
+        foreach (var phone in phones.Skip(0).Where(p => p != victimPhones[0]))
+        {
+            again[phone] = await ClientFlow.LoginAsync(gateway, cluster.Outbox, phone, TimeSpan.FromSeconds(60));
+        }
+
+        var allBack = clock.Elapsed;
+        output.WriteLine($"{victimPhones.Count} of 20 phones lived on the killed silo.");
+        output.WriteLine($"SIGKILL to the first successful login of one of them: {firstLogin.TotalSeconds:0.0} s.");
+        output.WriteLine($"SIGKILL to all 20 phones logged in again: {allBack.TotalSeconds:0.0} s.");
+        await File.AppendAllTextAsync(Path.Combine(Path.GetTempPath(), "qrm-tests", "measurements.txt"),
+            $"{DateTimeOffset.UtcNow:O} sigkill->first-login-on-killed-silo {firstLogin.TotalSeconds:0.0}s; all-20 {allBack.TotalSeconds:0.0}s; victims {victimPhones.Count}\n");
+
+        Assert.Equal(users, again);
+        var rows = await PostgresServer.ScalarAsync(cluster.ConnectionString,
+            "SELECT COUNT(*) FROM qrm_grain_state WHERE state_name = 'binding'");
+        Assert.Equal(20, rows);
+    }
+
+    [Fact]
+    public async Task The_same_phone_verified_at_once_through_two_gateways_yields_one_user()
+    {
+        await using var cluster = await ProcessCluster.CreateAsync("race");
+        cluster.StartSilo();
+        cluster.StartSilo();
+        var first = cluster.StartGateway();
+        var second = cluster.StartGateway();
+        await ProcessCluster.WaitUntilReadyAsync(first, StartDeadline);
+        await ProcessCluster.WaitUntilReadyAsync(second, StartDeadline);
+        var phone = TestSettings.NewPhone();
+        Assert.Equal(HttpStatusCode.OK, (await ClientFlow.SendCodeAsync(first, phone)).StatusCode);
+        var code = cluster.Outbox.LatestCodeFor(phone);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 16).Select(i =>
+            ClientFlow.VerifyAsync(i % 2 == 0 ? first : second, phone, code, $"device-{i}")));
+
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.OK);
+        Assert.All(responses.Where(r => r.StatusCode != HttpStatusCode.OK), r => Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode));
+        Assert.Equal(1, await PostgresServer.ScalarAsync(cluster.ConnectionString,
+            "SELECT COUNT(*) FROM qrm_grain_state WHERE state_name = 'binding' AND key_string = @p", ("p", phone)));
+        Assert.Equal(1, await PostgresServer.ScalarAsync(cluster.ConnectionString,
+            "SELECT COUNT(*) FROM qrm_grain_state WHERE state_name = 'user'"));
+    }
+
+    [Theory]
+    [InlineData("SqlServer", "Server=127.0.0.1,1;User ID=sa;Password=x;Connect Timeout=3;Encrypt=false", "Storage:ConnectionString does not reach a usable SqlServer database")]
+    [InlineData("PostgreSql", "Host=127.0.0.1;Port=1;Username=nobody;Timeout=3", "Storage:ConnectionString does not reach a usable PostgreSql database")]
+    public async Task A_silo_whose_database_is_unreachable_stops_with_one_sentence(string provider, string connectionString, string sentence)
+    {
+        var folder = TestSettings.NewTempFolder("unreachable");
+        var environment = new Dictionary<string, string>
+        {
+            ["DOTNET_ENVIRONMENT"] = "Development",
+            ["Storage__Provider"] = provider,
+            ["Storage__ConnectionString"] = connectionString,
+            ["Cluster__Provider"] = provider,
+            ["Sms__Provider"] = "File",
+        };
+        await using var silo = ServiceProcess.Start("Silo", "silo", environment, folder);
+
+        Assert.True(await silo.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the silo kept running");
+
+        Assert.Equal(1, silo.ExitCode);
+        var text = silo.Output();
+        Assert.Contains(sentence, text);
+        Assert.DoesNotContain("   at ", text);
+    }
+}

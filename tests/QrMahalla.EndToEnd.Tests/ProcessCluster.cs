@@ -1,0 +1,168 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Runtime;
+using QrMahalla.Grains.Hosting;
+using Microsoft.Extensions.Configuration;
+
+namespace QrMahalla.EndToEnd.Tests;
+
+/// <summary>
+/// Silo and gateway processes sharing one PostgreSQL database for grain storage and membership, as an operator
+/// deploys them on one machine. Membership probes are shortened so a killed silo is declared dead in seconds.
+/// </summary>
+public sealed class ProcessCluster : IAsyncDisposable
+{
+    private readonly List<ServiceProcess> processes = [];
+    private readonly Dictionary<string, string> environment;
+    private IHost? observer;
+
+    private ProcessCluster(string connectionString, string folder)
+    {
+        ConnectionString = connectionString;
+        Folder = folder;
+        Outbox = new Outbox(Path.Combine(folder, "sms-outbox.jsonl"));
+        environment = new Dictionary<string, string>
+        {
+            ["DOTNET_ENVIRONMENT"] = "Development",
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["Storage__Provider"] = "PostgreSql",
+            ["Storage__ConnectionString"] = connectionString,
+            ["Cluster__Provider"] = "PostgreSql",
+            ["Cluster__ClusterId"] = $"e2e-{Guid.NewGuid():N}",
+            ["Cluster__ServiceId"] = "qrmahalla-e2e",
+            ["Cluster__Membership__ProbeTimeout"] = "00:00:02",
+            ["Cluster__Membership__NumMissedProbesLimit"] = "2",
+            ["Cluster__Membership__TableRefreshTimeout"] = "00:00:02",
+            ["Cluster__Membership__IAmAliveTablePublishTimeout"] = "00:00:05",
+            ["Sms__Provider"] = "File",
+            ["Sms__FilePath"] = Outbox.Path,
+            // Logging in the same phones again right after the kill needs a short resend cooldown.
+            ["Otp__ResendCooldown"] = "00:00:01",
+            ["Otp__MaxSendsPerHour"] = "100",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ",
+        };
+        foreach (var (key, value) in TestSettings.SecretSettings())
+        {
+            environment[key.Replace(":", "__")] = value!;
+        }
+    }
+
+    public string ConnectionString { get; }
+
+    public string Folder { get; }
+
+    public Outbox Outbox { get; }
+
+    public List<(ServiceProcess Process, int SiloPort)> Silos { get; } = [];
+
+    public List<(ServiceProcess Process, HttpClient Http)> Gateways { get; } = [];
+
+    public static async Task<ProcessCluster> CreateAsync(string purpose) =>
+        new(await PostgresServer.CreateDatabaseAsync(purpose), TestSettings.NewTempFolder(purpose));
+
+    public ServiceProcess StartSilo()
+    {
+        var siloPort = TestSettings.FreePort();
+        var process = Start("Silo", $"silo-{Silos.Count + 1}", new()
+        {
+            ["Cluster__SiloPort"] = siloPort.ToString(),
+            ["Cluster__GatewayPort"] = TestSettings.FreePort().ToString(),
+        });
+        Silos.Add((process, siloPort));
+        return process;
+    }
+
+    public HttpClient StartGateway()
+    {
+        var port = TestSettings.FreePort();
+        var process = Start("Gateway", $"gateway-{Gateways.Count + 1}", new()
+        {
+            ["Gateway__CoHostSilo"] = "false",
+            ["Urls"] = $"http://127.0.0.1:{port}",
+        });
+        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(40) };
+        Gateways.Add((process, http));
+        return http;
+    }
+
+    public static Task WaitUntilReadyAsync(HttpClient gateway, TimeSpan deadline) =>
+        Wait.UntilAsync(async () =>
+        {
+            try
+            {
+                var response = await gateway.GetAsync("/health/ready");
+                return response.StatusCode == HttpStatusCode.OK ? response : null;
+            }
+            catch (HttpRequestException)
+            {
+                return null;
+            }
+        }, deadline, "the gateway to report the cluster ready");
+
+    /// <summary>An Orleans client of the same cluster, for what only the runtime knows: where each grain lives.</summary>
+    public async Task<IClusterClient> ObserverAsync()
+    {
+        if (observer is null)
+        {
+            var settings = environment.ToDictionary(e => e.Key.Replace("__", ":"), e => (string?)e.Value);
+            var builder = Host.CreateApplicationBuilder();
+            builder.Configuration.AddInMemoryCollection(settings);
+            builder.UseOrleansClient(client => client.UseQrMahallaClusterClient(builder.Configuration));
+            observer = builder.Build();
+            await observer.StartAsync();
+        }
+
+        return observer.Services.GetRequiredService<IClusterClient>();
+    }
+
+    /// <summary>The silo port each phone's grain is active on.</summary>
+    public async Task<Dictionary<string, int>> PhoneGrainPortsAsync()
+    {
+        var client = await ObserverAsync();
+        var statistics = await client.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics();
+        return statistics
+            .Where(s => s.GrainId.Type.ToString() is { } type && type.Contains("phone", StringComparison.OrdinalIgnoreCase))
+            .ToDictionary(s => s.GrainId.Key.ToString()!, s => s.SiloAddress.Endpoint.Port);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (observer is not null)
+        {
+            try
+            {
+                await observer.StopAsync(TimeSpan.FromSeconds(5));
+            }
+            catch (Exception)
+            {
+                // The cluster may already be gone; the observer has nothing left to say goodbye to.
+            }
+
+            observer.Dispose();
+        }
+
+        foreach (var (_, http) in Gateways)
+        {
+            http.Dispose();
+        }
+
+        foreach (var process in processes)
+        {
+            await process.DisposeAsync();
+        }
+    }
+
+    private ServiceProcess Start(string project, string name, Dictionary<string, string> extra)
+    {
+        var env = new Dictionary<string, string>(environment);
+        foreach (var (key, value) in extra)
+        {
+            env[key] = value;
+        }
+
+        var process = ServiceProcess.Start(project, name, env, Folder);
+        processes.Add(process);
+        return process;
+    }
+}
