@@ -97,6 +97,26 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
             "SELECT COUNT(*) FROM qrm_grain_state WHERE state_name = 'user'"));
     }
 
+    [Fact]
+    public async Task Migrate_applies_the_schema_and_exits()
+    {
+        var connectionString = await PostgresServer.CreateDatabaseAsync("migrate");
+        var environment = new Dictionary<string, string>
+        {
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            ["Storage__Provider"] = "PostgreSql",
+            ["Storage__ConnectionString"] = connectionString,
+            ["Cluster__Provider"] = "PostgreSql",
+        };
+        await using var migrate = ServiceProcess.Start("Silo", "migrate", environment, TestSettings.NewTempFolder("migrate"), "migrate");
+
+        Assert.True(await migrate.WaitForExitAsync(TimeSpan.FromSeconds(60)), "migrate kept running");
+
+        Assert.Equal(0, migrate.ExitCode);
+        Assert.Equal(14, await PostgresServer.ScalarAsync(connectionString, "SELECT COUNT(*) FROM OrleansQuery"));
+        Assert.Equal(0, await PostgresServer.ScalarAsync(connectionString, "SELECT COUNT(*) FROM qrm_membership"));
+    }
+
     [Theory]
     [InlineData("SqlServer", "Server=127.0.0.1,1;User ID=sa;Password=x;Connect Timeout=3;Encrypt=false", "Storage:ConnectionString does not reach a usable SqlServer database")]
     [InlineData("PostgreSql", "Host=127.0.0.1;Port=1;Username=nobody;Timeout=3", "Storage:ConnectionString does not reach a usable PostgreSql database")]

@@ -23,9 +23,9 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public string LogPath { get; private init; } = "";
 
-    public static ServiceProcess Start(string project, string name, IReadOnlyDictionary<string, string> environment, string folder)
+    public static ServiceProcess Start(string project, string name, IReadOnlyDictionary<string, string> environment, string folder, params string[] arguments)
     {
-        var info = new ProcessStartInfo("dotnet", BuildOutput.Executable(project))
+        var info = new ProcessStartInfo("dotnet", [BuildOutput.Executable(project), .. arguments])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
