@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -45,6 +46,10 @@ public class GatewayFactory : WebApplicationFactory<Program>
         settings["Cluster:SiloPort"] = siloPort.ToString();
         settings["Cluster:PrimarySiloPort"] = siloPort.ToString();
         settings["Cluster:GatewayPort"] = TestSettings.FreePort().ToString();
+
+        // The shared fixture's many tests all come from one address; the per-address limits have tests of their own.
+        settings["RateLimiting:SendPerIpPerMinute"] = "0";
+        settings["RateLimiting:VerifyPerIpPerMinute"] = "0";
         foreach (var (key, value) in overrides)
         {
             settings[key] = value;
@@ -57,8 +62,29 @@ public class GatewayFactory : WebApplicationFactory<Program>
             builder.UseSetting(key, value);
         }
 
-        builder.ConfigureTestServices(services => services.AddSingleton(new RuleClock(Time)));
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton(new RuleClock(Time));
+            services.AddSingleton<IStartupFilter, LoopbackPeer>();
+        });
     }
+}
+
+/// <summary>
+/// TestServer has no TCP peer; every request gets the loopback peer it would have over Kestrel on this machine,
+/// so forwarded headers and per-address limits see what they see in production.
+/// </summary>
+internal sealed class LoopbackPeer : IStartupFilter
+{
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        app.Use((context, nextMiddleware) =>
+        {
+            context.Connection.RemoteIpAddress ??= IPAddress.Loopback;
+            return nextMiddleware(context);
+        });
+        next(app);
+    };
 }
 
 [CollectionDefinition(Name)]

@@ -58,18 +58,27 @@ public static class AuthApi
                 return Errors.RegionNotAllowed();
         }
 
+        var verifying = body.Has("code");
+        var code = body["code"]?.Trim();
+        if (verifying && !otp.Value.IsWellFormed(code))
+        {
+            return Errors.InvalidRequest("Field 'code' must be the digits of the code from the SMS.");
+        }
+
+        // Per-address limits come first and are cluster-wide: one grain per client address, whichever gateway asks.
+        var action = verifying ? RateLimitedAction.VerifyCode : RateLimitedAction.SendCode;
+        var address = grains.GetGrain<IClientAddressGrain>(ClientAddress.LimiterKey(context.Connection.RemoteIpAddress));
+        if (await address.TryAcquireAsync(action) is { Allowed: false } refused)
+        {
+            return Errors.RateLimited(context, "Too many requests from this address; wait before trying again.", "rate_limited", refused.RetryAfterSeconds);
+        }
+
         var grain = grains.GetGrain<IPhoneGrain>(phone.E164!);
         var client = context.ClientInfo();
-        if (!body.Has("code"))
+        if (!verifying)
         {
             var sent = await grain.RequestCodeAsync(client);
             return Outcomes.ToHttp(sent, phone.E164!, context);
-        }
-
-        var code = body["code"]?.Trim();
-        if (!otp.Value.IsWellFormed(code))
-        {
-            return Errors.InvalidRequest("Field 'code' must be the digits of the code from the SMS.");
         }
 
         var device = new DeviceInfo(

@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace QrMahalla.Grains.Options;
 
@@ -18,10 +20,50 @@ public sealed class OtpOptions
     /// <summary>Base64 key for the code HMAC; required outside Development.</summary>
     public string? HashKey { get; set; }
 
+    /// <summary>
+    /// Phone (E.164, the "+" optional) → fixed code, for app-store review and end-to-end checks. Such phones get no
+    /// SMS. None by default; refused in Production unless <see cref="AllowTestNumbersInProduction"/>.
+    /// </summary>
+    public Dictionary<string, string> TestNumbers { get; set; } = [];
+
+    public bool AllowTestNumbersInProduction { get; set; }
+
+    /// <summary>The fixed code of a test number, or null for every real phone.</summary>
+    public string? TestCodeFor(string e164)
+    {
+        foreach (var (phone, code) in TestNumbers)
+        {
+            if (string.Equals(phone.StartsWith('+') ? phone : "+" + phone, e164, StringComparison.Ordinal))
+            {
+                return code;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>A code is exactly <see cref="Length"/> ASCII digits; anything else is not worth a guess.</summary>
     public bool IsWellFormed(string? code) => code is not null && code.Length == Length && code.All(char.IsAsciiDigit);
 
     /// <summary>The longest window any code rule looks back over; code state older than this is dead weight.</summary>
     public TimeSpan LongestWindow =>
         new[] { TimeSpan.FromHours(1), CodeLifetime, ResendCooldown, LockoutDuration }.Max();
+}
+
+/// <summary>The rules of <see cref="OtpOptions"/> that depend on the environment or span several keys.</summary>
+public sealed class OtpOptionsValidator(IHostEnvironment environment) : IValidateOptions<OtpOptions>
+{
+    public ValidateOptionsResult Validate(string? name, OtpOptions options)
+    {
+        if (options.TestNumbers.Count > 0 && environment.IsProduction() && !options.AllowTestNumbersInProduction)
+        {
+            return ValidateOptionsResult.Fail(
+                "Otp:TestNumbers is refused in Production unless Otp:AllowTestNumbersInProduction is true.");
+        }
+
+        var badCode = options.TestNumbers.FirstOrDefault(t => !options.IsWellFormed(t.Value));
+        return badCode.Key is null
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"Otp:TestNumbers:{badCode.Key} must be a code of Otp:Length ({options.Length}) digits.");
+    }
 }
