@@ -69,6 +69,7 @@ public static partial class GatewayExtensions
         builder.Services.Configure<ForwardedHeadersOptions>(options =>
         {
             options.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+            // ASP.NET trusts loopback by default; here only the configured proxies are believed.
             options.KnownIPNetworks.Clear();
             options.KnownProxies.Clear();
             foreach (var proxy in gateway.KnownProxies)
@@ -101,7 +102,12 @@ public static partial class GatewayExtensions
 
     public static WebApplication UseQrMahallaGateway(this WebApplication app)
     {
-        app.UseForwardedHeaders();
+        // With no known proxies the middleware would believe any X-Forwarded-For, so it only runs when some are listed.
+        if (app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.KnownProxies.Count > 0)
+        {
+            app.UseForwardedHeaders();
+        }
+
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             ExceptionHandler = HandleFaultAsync,
