@@ -54,6 +54,41 @@ public sealed class DurabilityTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Cooldown_and_lockout_survive_deactivation()
+    {
+        var locked = await PhoneLocks.LockAsync(fixture, TestSettings.NewPhone());
+        var cooling = TestSettings.NewPhone();
+        await fixture.Grains.GetGrain<IPhoneGrain>(cooling).RequestCodeAsync(Client);
+
+        await fixture.Cluster.DeactivateAsync(fixture.Grains.GetGrain<IPhoneGrain>(cooling));
+        await fixture.Cluster.DeactivateAsync(locked);
+
+        Assert.Equal(SendCodeStatus.RateLimited, (await fixture.Grains.GetGrain<IPhoneGrain>(cooling).RequestCodeAsync(Client)).Status);
+        var refused = await locked.RequestCodeAsync(Client);
+        Assert.Equal(SendCodeStatus.RateLimited, refused.Status);
+        Assert.InRange(refused.RetryAfterSeconds!.Value, 3000, 3600);
+        Assert.Equal(VerifyStatus.RateLimited, (await locked.VerifyAsync("123456", Device("d"))).Status);
+    }
+
+    [Fact]
+    public async Task A_successful_login_clears_the_dead_code_count()
+    {
+        var phone = TestSettings.NewPhone();
+        var grain = fixture.Grains.GetGrain<IPhoneGrain>(phone);
+        for (var round = 0; round < 2; round++)
+        {
+            await PhoneLocks.KillCodeAsync(fixture, grain, phone);
+        }
+
+        await grain.RequestCodeAsync(Client);
+        Assert.Equal(VerifyStatus.Success, (await grain.VerifyAsync(fixture.Outbox.LatestCodeFor(phone), Device("d"))).Status);
+        fixture.Time.Advance(TimeSpan.FromSeconds(61));
+        await PhoneLocks.KillCodeAsync(fixture, grain, phone);
+
+        Assert.Equal(SendCodeStatus.Sent, (await grain.RequestCodeAsync(Client)).Status);
+    }
+
+    [Fact]
     public async Task Sessions_are_bounded_and_the_least_recently_used_is_evicted()
     {
         var user = fixture.Grains.GetGrain<IUserGrain>(Guid.NewGuid());

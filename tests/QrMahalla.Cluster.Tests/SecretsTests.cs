@@ -63,6 +63,26 @@ public sealed class SecretsTests
         Assert.Contains("'k1'", error.Message);
     }
 
+    [Fact]
+    public void Test_numbers_are_refused_in_production_unless_allowed()
+    {
+        var numbers = new OtpOptions { TestNumbers = new() { ["+998901111111"] = "424242" } };
+        var allowed = new OtpOptions { TestNumbers = numbers.TestNumbers, AllowTestNumbersInProduction = true };
+
+        var refused = new OtpOptionsValidator(new Environment("Production")).Validate(null, numbers);
+
+        Assert.True(refused.Failed);
+        Assert.Contains("Otp:AllowTestNumbersInProduction", refused.FailureMessage);
+        Assert.True(new OtpOptionsValidator(new Environment("Production")).Validate(null, allowed).Succeeded);
+        Assert.True(new OtpOptionsValidator(new Environment("Staging")).Validate(null, numbers).Succeeded);
+        Assert.True(new OtpOptionsValidator(new Environment("Production")).Validate(null, new OtpOptions()).Succeeded);
+    }
+
+    [Fact]
+    public void A_test_number_with_a_malformed_code_is_refused() =>
+        Assert.True(new OtpOptionsValidator(new Environment("Development"))
+            .Validate(null, new OtpOptions { TestNumbers = new() { ["+998901111111"] = "12345" } }).Failed);
+
     private sealed class Environment(string name) : IHostEnvironment
     {
         public string EnvironmentName { get; set; } = name;

@@ -32,5 +32,21 @@ public sealed class SiloFailureTests(SiloFailureFixture fixture) : IClassFixture
         Assert.True(fixture.Cluster.TryGetGrainContext(grain.GetGrainId(), out var moved));
         Assert.NotEqual(host.SiloAddress, moved.Address.SiloAddress);
         Assert.True(StorageRows.UserExists(fixture.DatabasePath, login.User!.Id));
+        await fixture.Cluster.StartAdditionalSiloAsync();
+    }
+
+    [Fact]
+    public async Task A_lockout_survives_the_kill_of_the_phone_grains_silo()
+    {
+        var phone = TestSettings.NewPhone();
+        var grain = await PhoneLocks.LockAsync(fixture, phone);
+
+        Assert.True(fixture.Cluster.TryGetGrainContext(grain.GetGrainId(), out var context));
+        await fixture.Cluster.KillSiloAsync(fixture.Cluster.GetSiloForAddress(context.Address.SiloAddress!)!);
+        await fixture.Cluster.WaitForLivenessToStabilizeAsync(didKill: true);
+
+        Assert.Equal(SendCodeStatus.RateLimited, (await grain.RequestCodeAsync(Client)).Status);
+        Assert.Equal(VerifyStatus.RateLimited, (await grain.VerifyAsync("123456", Device)).Status);
+        await fixture.Cluster.StartAdditionalSiloAsync();
     }
 }

@@ -25,4 +25,36 @@ public sealed class RestartTests
         Assert.Equal(HttpStatusCode.OK, refreshed.StatusCode);
         Assert.Equal(login.UserId, again.UserId);
     }
+
+    [Fact]
+    public async Task Cooldown_and_lockout_survive_a_process_restart()
+    {
+        var folder = TestSettings.NewTempFolder("restart-limits");
+        var cooling = TestSettings.NewPhone();
+        var locked = TestSettings.NewPhone();
+        await using (var first = new GatewayFactory(folder, new()))
+        {
+            var api = new Api(first.CreateClient(), first.Outbox);
+            Assert.Equal(HttpStatusCode.OK, (await api.SendCodeAsync(cooling)).StatusCode);
+            for (var round = 0; round < 3; round++)
+            {
+                first.Time.Advance(TimeSpan.FromSeconds(61));
+                Assert.Equal(HttpStatusCode.OK, (await api.SendCodeAsync(locked)).StatusCode);
+                var code = first.Outbox.LatestCodeFor(locked);
+                for (var i = 0; i < 5; i++)
+                {
+                    await api.VerifyAsync(locked, code == "000000" ? "111111" : "000000");
+                }
+            }
+        }
+
+        await using var second = new GatewayFactory(folder, new());
+        var after = new Api(second.CreateClient(), second.Outbox);
+
+        await Api.Error(await after.SendCodeAsync(cooling), HttpStatusCode.TooManyRequests, "rate_limited");
+        second.Time.Advance(TimeSpan.FromMinutes(5));
+        var lockedSend = await Api.Error(await after.SendCodeAsync(locked), HttpStatusCode.TooManyRequests, "rate_limited");
+        Assert.InRange(lockedSend.GetProperty("retry_after").GetInt32(), 2700, 3600);
+        Assert.Equal(HttpStatusCode.OK, (await after.SendCodeAsync(cooling)).StatusCode);
+    }
 }

@@ -1,0 +1,76 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace QrMahalla.Gateway.Tests;
+
+/// <summary>A gateway whose every log line, at every level and from every category, is kept for inspection.</summary>
+public sealed class RecordingLogsFactory() : GatewayFactory(TestSettings.NewTempFolder("logs"), new()
+{
+    // Every category at Trace, overriding the quieter levels of appsettings.json.
+    ["Logging:LogLevel:Default"] = "Trace",
+    ["Logging:LogLevel:Microsoft"] = "Trace",
+    ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
+    ["Logging:LogLevel:Orleans"] = "Trace",
+    ["Logging:LogLevel:Polly"] = "Trace",
+})
+{
+    public ConcurrentQueue<string> Lines { get; } = new();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureLogging(logging =>
+        {
+            logging.ClearProviders();
+            logging.SetMinimumLevel(LogLevel.Trace);
+            logging.AddProvider(new RecordingProvider(Lines));
+        });
+    }
+
+    private sealed class RecordingProvider(ConcurrentQueue<string> lines) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new RecordingLogger(categoryName, lines);
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private sealed class RecordingLogger(string category, ConcurrentQueue<string> lines) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var values = state is IEnumerable<KeyValuePair<string, object?>> pairs ? string.Join(";", pairs.Select(p => $"{p.Key}={p.Value}")) : "";
+            lines.Enqueue($"{category} {logLevel} {formatter(state, exception)} {values} {exception}");
+        }
+    }
+}
+
+public sealed class LogSecrecyTests(RecordingLogsFactory factory) : IClassFixture<RecordingLogsFactory>
+{
+    [Fact]
+    public async Task No_log_line_of_a_whole_flow_contains_the_code()
+    {
+        var api = new Api(factory.CreateClient(), factory.Outbox);
+        var phone = TestSettings.NewPhone();
+        await api.SendCodeAsync(phone);
+        var code = factory.Outbox.LatestCodeFor(phone);
+        var wrong = code == "000000" ? "111111" : "000000";
+        await api.VerifyAsync(phone, wrong);
+        var login = await api.VerifyAsync(phone, code);
+        var tokens = await Api.Json(login);
+        await api.RefreshAsync(tokens.GetProperty("refresh").GetString()!);
+        await api.GetAsync("/api/users/me/", tokens.GetProperty("access").GetString()!);
+
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        Assert.True(factory.Lines.Count > 50, $"only {factory.Lines.Count} log lines were recorded");
+        Assert.DoesNotContain(factory.Lines, line => line.Contains(code, StringComparison.Ordinal));
+    }
+}
