@@ -98,6 +98,33 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Per_address_limits_hold_across_gateways()
+    {
+        await using var cluster = await ProcessCluster.CreateAsync("per-ip", new()
+        {
+            ["RateLimiting__SendPerIpPerMinute"] = "4",
+            ["Gateway__KnownProxies__0"] = "127.0.0.1",
+        });
+        cluster.StartSilo();
+        var gateways = new[] { cluster.StartGateway(), cluster.StartGateway() };
+        foreach (var gateway in gateways)
+        {
+            await ProcessCluster.WaitUntilReadyAsync(gateway, StartDeadline);
+            gateway.DefaultRequestHeaders.Add("X-Forwarded-For", "198.51.100.77");
+        }
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 6; i++)
+        {
+            statuses.Add((await ClientFlow.SendCodeAsync(gateways[i % 2], TestSettings.NewPhone())).StatusCode);
+        }
+
+        Assert.Equal(4, statuses.Count(s => s == HttpStatusCode.OK));
+        Assert.Equal(2, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
+        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[^1]);
+    }
+
+    [Fact]
     public async Task Migrate_applies_the_schema_and_exits()
     {
         var connectionString = await PostgresServer.CreateDatabaseAsync("migrate");

@@ -16,7 +16,7 @@ public sealed class ProcessCluster : IAsyncDisposable
     private readonly Dictionary<string, string> environment;
     private IHost? observer;
 
-    private ProcessCluster(string connectionString, string folder)
+    private ProcessCluster(string connectionString, string folder, Dictionary<string, string>? settings)
     {
         ConnectionString = connectionString;
         Folder = folder;
@@ -46,6 +46,11 @@ public sealed class ProcessCluster : IAsyncDisposable
         {
             environment[key.Replace(":", "__")] = value!;
         }
+
+        foreach (var (key, value) in settings ?? [])
+        {
+            environment[key] = value;
+        }
     }
 
     public string ConnectionString { get; }
@@ -58,8 +63,9 @@ public sealed class ProcessCluster : IAsyncDisposable
 
     public List<(ServiceProcess Process, HttpClient Http)> Gateways { get; } = [];
 
-    public static async Task<ProcessCluster> CreateAsync(string purpose) =>
-        new(await PostgresServer.CreateDatabaseAsync(purpose), TestSettings.NewTempFolder(purpose));
+    /// <summary>A cluster on a database of its own; <paramref name="settings"/> are extra environment variables.</summary>
+    public static async Task<ProcessCluster> CreateAsync(string purpose, Dictionary<string, string>? settings = null) =>
+        new(await PostgresServer.CreateDatabaseAsync(purpose), TestSettings.NewTempFolder(purpose), settings);
 
     public ServiceProcess StartSilo()
     {
