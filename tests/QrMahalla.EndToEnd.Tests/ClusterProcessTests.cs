@@ -8,12 +8,11 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
     private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(90);
 
     [Fact]
-    public async Task A_gateway_waits_for_the_cluster_and_logins_survive_a_silo_killed_with_sigkill()
+    public async Task A_gateway_started_before_any_silo_is_live_not_ready_and_recovers_by_itself()
     {
-        await using var cluster = await ProcessCluster.CreateAsync("kill");
+        await using var cluster = await ProcessCluster.CreateAsync("early");
         var gateway = cluster.StartGateway();
 
-        // Before any silo exists the gateway is alive, not ready, and the API answers 503.
         var live = await Wait.UntilAsync(async () =>
         {
             try
@@ -32,7 +31,21 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         Assert.Equal("unavailable", JsonDocument.Parse(await early.Content.ReadAsStringAsync()).RootElement.GetProperty("code").GetString());
 
         cluster.StartSilo();
+        await ProcessCluster.WaitUntilReadyAsync(gateway, StartDeadline);
+
+        Assert.NotEqual(Guid.Empty, await ClientFlow.LoginAsync(gateway, cluster.Outbox, TestSettings.NewPhone(), TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task Logins_survive_a_silo_killed_with_sigkill()
+    {
+        await using var cluster = await ProcessCluster.CreateAsync("kill");
         cluster.StartSilo();
+        cluster.StartSilo();
+
+        // A steady cluster: both silos active in the membership table before the gateway reads it.
+        await Wait.UntilAsync(async () => await cluster.ActiveSilosAsync() == 2 ? "both" : null, StartDeadline, "two active silos");
+        var gateway = cluster.StartGateway();
         await ProcessCluster.WaitUntilReadyAsync(gateway, StartDeadline);
 
         var phones = Enumerable.Range(0, 20).Select(_ => TestSettings.NewPhone()).ToList();

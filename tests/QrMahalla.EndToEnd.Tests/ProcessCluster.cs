@@ -34,11 +34,16 @@ public sealed class ProcessCluster : IAsyncDisposable
             ["Cluster__Membership__NumMissedProbesLimit"] = "2",
             ["Cluster__Membership__TableRefreshTimeout"] = "00:00:02",
             ["Cluster__Membership__IAmAliveTablePublishTimeout"] = "00:00:05",
+            // Gateways learn of a new silo within a second, so the silo that dies is never their only one.
+            ["Cluster__GatewayListRefreshPeriod"] = "00:00:01",
             ["Sms__Provider"] = "File",
             ["Sms__FilePath"] = Outbox.Path,
             // Logging in the same phones again right after the kill needs a short resend cooldown.
             ["Otp__ResendCooldown"] = "00:00:01",
             ["Otp__MaxSendsPerHour"] = "100",
+            // Twenty phones log in from this one address; the per-address limits have a test of their own.
+            ["RateLimiting__SendPerIpPerMinute"] = "0",
+            ["RateLimiting__VerifyPerIpPerMinute"] = "0",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ",
         };
@@ -105,6 +110,19 @@ public sealed class ProcessCluster : IAsyncDisposable
                 return null;
             }
         }, deadline, "the gateway to report the cluster ready");
+
+    /// <summary>Silos the membership table lists as active (none before the first silo has applied the schema).</summary>
+    public async Task<long> ActiveSilosAsync()
+    {
+        try
+        {
+            return await PostgresServer.ScalarAsync(ConnectionString, "SELECT COUNT(*) FROM qrm_membership WHERE status = 3");
+        }
+        catch (Npgsql.PostgresException)
+        {
+            return 0;
+        }
+    }
 
     /// <summary>An Orleans client of the same cluster, for what only the runtime knows: where each grain lives.</summary>
     public async Task<IClusterClient> ObserverAsync()

@@ -105,6 +105,9 @@ public static class QrMahallaSiloExtensions
     {
         var (cluster, storage) = Read(configuration);
         client.Services.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
+
+        // A gateway must know every silo's gateway before one dies, or it has nowhere to fail over to.
+        client.Services.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = cluster.GatewayListRefreshPeriod);
         if (cluster.Provider == ClusterProvider.Localhost)
         {
             return client.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId);
