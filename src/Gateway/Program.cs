@@ -16,6 +16,7 @@ try
     app.MapWellKnownApi();
     app.MapHealthEndpoints();
     app.MapApiReference();
+    app.MapManagementEndpoints();
     await app.RunAsync();
     return 0;
 }

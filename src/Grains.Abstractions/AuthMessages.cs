@@ -42,7 +42,8 @@ public sealed record VerifyResult(
     [property: Id(1)] int? AttemptsLeft = null,
     [property: Id(2)] int? RetryAfterSeconds = null,
     [property: Id(3)] TokenPair? Tokens = null,
-    [property: Id(4)] UserSummary? User = null);
+    [property: Id(4)] UserSummary? User = null,
+    [property: Id(5)] bool NewUser = false);
 
 [GenerateSerializer, Immutable, Alias("qrm.token-pair")]
 public sealed record TokenPair([property: Id(0)] string Access, [property: Id(1)] string Refresh);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using QrMahalla.Grains.Hosting;
 using QrMahalla.Grains.Options;
 using QrMahalla.Grains.Storage;
+using QrMahalla.Grains.Telemetry;
 
 // appsettings.json is read from beside the executable, wherever the process is started from.
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
@@ -23,6 +24,7 @@ try
     }
 
     builder.AddQrMahallaSilo();
+    builder.AddQrMahallaTelemetry("qrmahalla-silo");
     using var host = builder.Build();
     await SiloStartupCheck.RunAsync(host.Services);
     await host.RunAsync();

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using QrMahalla.Gateway.Auth;
 using QrMahalla.Grains.Options;
 using QrMahalla.Grains.Phones;
+using QrMahalla.Grains.Telemetry;
 
 namespace QrMahalla.Gateway.Apis;
 
@@ -36,7 +37,7 @@ public static class AuthApi
     }
 
     private static async Task<IResult> AuthenticateAsync(
-        HttpContext context, IGrainFactory grains, PhoneNumberParser phones, IOptions<OtpOptions> otp)
+        HttpContext context, IGrainFactory grains, PhoneNumberParser phones, IOptions<OtpOptions> otp, QrMahallaMetrics metrics)
     {
         var (body, error) = await RequestBody.ReadAsync(context.Request);
         if (body is null)
@@ -70,6 +71,7 @@ public static class AuthApi
         var address = grains.GetGrain<IClientAddressGrain>(ClientAddress.LimiterKey(context.Connection.RemoteIpAddress));
         if (await address.TryAcquireAsync(action) is { Allowed: false } refused)
         {
+            metrics.RateLimited("address", verifying ? "verify" : "send");
             return Errors.RateLimited(context, "Too many requests from this address; wait before trying again.", "rate_limited", refused.RetryAfterSeconds);
         }
 
@@ -78,7 +80,7 @@ public static class AuthApi
         if (!verifying)
         {
             var sent = await grain.RequestCodeAsync(client);
-            return Outcomes.ToHttp(sent, phone.E164!, context);
+            return Outcomes.ToHttp(sent, phone.E164!, context, metrics);
         }
 
         var device = new DeviceInfo(
@@ -87,11 +89,11 @@ public static class AuthApi
             client.Ip,
             client.UserAgent);
         var verified = await grain.VerifyAsync(code!, device);
-        return Outcomes.ToHttp(verified, context);
+        return Outcomes.ToHttp(verified, context, metrics);
     }
 
     private static async Task<IResult> RefreshAsync(
-        HttpContext context, IGrainFactory grains, RefreshTokenValidator validator, IOptions<JwtOptions> jwt)
+        HttpContext context, IGrainFactory grains, RefreshTokenValidator validator, QrMahallaMetrics metrics)
     {
         var (body, error) = await RequestBody.ReadAsync(context.Request);
         if (body is null)
@@ -107,12 +109,13 @@ public static class AuthApi
 
         if (await validator.ValidateAsync(token, context.RequestAborted) is not { } claims || !Guid.TryParse(claims.UserId, out var userId))
         {
+            metrics.Refreshed("invalid_token");
             return Errors.InvalidToken();
         }
 
         var result = await grains.GetGrain<IUserGrain>(userId)
             .RefreshAsync(new RefreshRequest(claims.SessionId, claims.TokenId, token, context.ClientInfo()));
-        return Outcomes.ToHttp(result);
+        return Outcomes.ToHttp(result, metrics);
     }
 }
 

@@ -1,9 +1,62 @@
+using QrMahalla.Grains.Telemetry;
+
 namespace QrMahalla.Gateway.Apis;
 
-/// <summary>Each grain outcome type mapped to HTTP in exactly one place.</summary>
+/// <summary>Each grain outcome type mapped to HTTP, and counted, in exactly one place.</summary>
 public static class Outcomes
 {
-    public static IResult ToHttp(SendCodeResult result, string phone, HttpContext context) => result.Status switch
+    public static IResult ToHttp(SendCodeResult result, string phone, HttpContext context, QrMahallaMetrics metrics)
+    {
+        metrics.CodeSent(result.Status switch
+        {
+            SendCodeStatus.Sent => "sent",
+            SendCodeStatus.RateLimited => "rate_limited",
+            _ => "sms_failed",
+        });
+        if (result.Status == SendCodeStatus.RateLimited)
+        {
+            metrics.RateLimited("phone", "send");
+        }
+
+        return ToHttp(result, phone, context);
+    }
+
+    public static IResult ToHttp(VerifyResult result, HttpContext context, QrMahallaMetrics metrics)
+    {
+        metrics.CodeVerified(result.Status switch
+        {
+            VerifyStatus.Success => "success",
+            VerifyStatus.InvalidCode => "invalid_code",
+            VerifyStatus.CodeExpired => "code_expired",
+            VerifyStatus.TooManyAttempts => "too_many_attempts",
+            VerifyStatus.RateLimited => "rate_limited",
+            _ => "user_inactive",
+        });
+        if (result.Status == VerifyStatus.RateLimited)
+        {
+            metrics.RateLimited("phone", "verify");
+        }
+
+        if (result.NewUser)
+        {
+            metrics.UserCreated();
+        }
+
+        return ToHttp(result, context);
+    }
+
+    public static IResult ToHttp(RefreshResult result, QrMahallaMetrics metrics)
+    {
+        metrics.Refreshed(result.Status switch
+        {
+            RefreshStatus.Success => "success",
+            RefreshStatus.UserInactive => "user_inactive",
+            _ => "invalid_token",
+        });
+        return ToHttp(result);
+    }
+
+    private static IResult ToHttp(SendCodeResult result, string phone, HttpContext context) => result.Status switch
     {
         SendCodeStatus.Sent => TypedResults.Ok(new CodeSentResponse(
             "SMS code sent", phone, "Please verify your phone number with the code sent via SMS",
@@ -12,7 +65,7 @@ public static class Outcomes
         _ => Errors.Of(502, "Error sending SMS", "sms_failed"),
     };
 
-    public static IResult ToHttp(VerifyResult result, HttpContext context) => result.Status switch
+    private static IResult ToHttp(VerifyResult result, HttpContext context) => result.Status switch
     {
         VerifyStatus.Success => TypedResults.Ok(new LoginResponse(
             result.Tokens!.Access, result.Tokens.Refresh,
@@ -25,7 +78,7 @@ public static class Outcomes
         _ => UserInactive(),
     };
 
-    public static IResult ToHttp(RefreshResult result) => result.Status switch
+    private static IResult ToHttp(RefreshResult result) => result.Status switch
     {
         RefreshStatus.Success => TypedResults.Ok(new TokenResponse(result.Tokens!.Access, result.Tokens.Refresh)),
         RefreshStatus.UserInactive => UserInactive(),

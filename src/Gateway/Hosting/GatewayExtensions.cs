@@ -8,7 +8,11 @@ using Orleans.Runtime.Messaging;
 using QrMahalla.Gateway.Auth;
 using QrMahalla.Grains.Hosting;
 using QrMahalla.Grains.Options;
+using QrMahalla.Grains.Telemetry;
 using QrMahalla.Grains.Tokens;
+using OpenTelemetry.Metrics;
+using Orleans.Dashboard;
+using OpenTelemetry.Trace;
 
 namespace QrMahalla.Gateway.Hosting;
 
@@ -32,9 +36,16 @@ public static partial class GatewayExtensions
         else
         {
             builder.Services.AddSharedDomain();
-            builder.UseOrleansClient(client => client
-                .UseQrMahallaClusterClient(builder.Configuration)
-                .UseConnectionRetryFilter(RetryForeverAsync));
+            builder.UseOrleansClient(client =>
+            {
+                client.UseQrMahallaClusterClient(builder.Configuration)
+                    .UseConnectionRetryFilter(RetryForeverAsync)
+                    .AddActivityPropagation();
+                if (QrMahallaSiloExtensions.DashboardEnabled(builder.Configuration))
+                {
+                    client.AddDashboard();
+                }
+            });
 
             // Kestrel starts while the client is still looking for silos, so /health/live answers from the start.
             builder.Services.Configure<HostOptions>(o => o.ServicesStartConcurrently = true);
@@ -78,6 +89,11 @@ public static partial class GatewayExtensions
             }
         });
 
+        builder.AddQrMahallaTelemetry(gateway.CoHostSilo ? "qrmahalla" : "qrmahalla-gateway")
+            .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation().AddPrometheusExporter())
+            .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation());
+
+        builder.Services.AddOptions<QrMahalla.Grains.Options.DashboardOptions>().BindConfiguration(QrMahalla.Grains.Options.DashboardOptions.Section);
         builder.Services.AddOpenApi();
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);

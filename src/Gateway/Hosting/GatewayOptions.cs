@@ -15,4 +15,7 @@ public sealed class GatewayOptions
 
     /// <summary>Proxies whose <c>X-Forwarded-For</c> is believed. Empty: the connection's address is the client's.</summary>
     public List<string> KnownProxies { get; set; } = [];
+
+    /// <summary>Outside Development, /metrics and /dashboard answer only on these addresses (loopback by default).</summary>
+    public List<string> ManagementUrls { get; set; } = ["http://127.0.0.1:9464"];
 }

@@ -114,6 +114,7 @@ public sealed partial class PhoneGrain(
 
         // One durable write consumes the code and, on the first login, binds a new user id. If the process dies
         // after it, the phone is bound and the next correct code completes the registration under that id.
+        var newUser = binding.State.UserId is null;
         binding.State.UserId ??= Guid.NewGuid();
         binding.State.BoundAt ??= now;
         binding.State.ConsumedCodeHash = state.CodeHash;
@@ -123,7 +124,7 @@ public sealed partial class PhoneGrain(
         var userId = binding.State.UserId.Value;
         var signIn = await GrainFactory.GetGrain<IUserGrain>(userId).SignInAsync(Phone, device);
         return signIn.Status == SignInStatus.Success
-            ? new VerifyResult(VerifyStatus.Success, Tokens: signIn.Tokens, User: signIn.User)
+            ? new VerifyResult(VerifyStatus.Success, Tokens: signIn.Tokens, User: signIn.User, NewUser: newUser)
             : new VerifyResult(VerifyStatus.UserInactive);
     }
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using QrMahalla.Grains.Grains;
 using QrMahalla.Grains.Options;
 using QrMahalla.Grains.Otp;
@@ -12,7 +13,9 @@ using QrMahalla.Grains.Phones;
 using QrMahalla.Grains.Secrets;
 using QrMahalla.Grains.Sms;
 using QrMahalla.Grains.Storage;
+using QrMahalla.Grains.Telemetry;
 using QrMahalla.Grains.Tokens;
+using Microsoft.Extensions.Http.Resilience;
 
 namespace QrMahalla.Grains.Hosting;
 
@@ -26,9 +29,16 @@ public static class QrMahallaSiloExtensions
     {
         builder.Services.AddQrMahallaDomain(builder.Environment);
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CodeStateSweeper>());
-        builder.UseOrleans(silo => silo
-            .UseQrMahallaClustering(builder.Configuration)
-            .AddQrMahallaStorage(builder.Configuration));
+        builder.UseOrleans(silo =>
+        {
+            silo.UseQrMahallaClustering(builder.Configuration)
+                .AddQrMahallaStorage(builder.Configuration)
+                .AddActivityPropagation();
+            if (DashboardEnabled(builder.Configuration))
+            {
+                silo.AddDashboard();
+            }
+        });
         return builder;
     }
 
@@ -50,6 +60,10 @@ public static class QrMahallaSiloExtensions
         services.AddSingleton<StorageProbe>();
         services.AddSingleton<CodeStateSweeper>();
         services.AddSingleton<ISmsSender>(sp => CreateSmsSender(sp, environment));
+        services.AddSingleton<EskizSmsSender>();
+        services.AddSingleton<WebhookSmsSender>();
+        services.AddHttpClient(EskizSmsSender.ClientName).AddSmsResilience();
+        services.AddHttpClient(WebhookSmsSender.ClientName).AddSmsResilience();
         services.AddSingleton<SiloStartupCheck>();
         services.AddHostedService(sp => sp.GetRequiredService<SiloStartupCheck>());
         return services;
@@ -67,6 +81,8 @@ public static class QrMahallaSiloExtensions
         services.AddOptions<ClusteringOptions>().BindConfiguration(ClusteringOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RateLimitingOptions>().BindConfiguration(RateLimitingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(RuleClock.System);
+        services.AddMetrics();
+        services.TryAddSingleton<QrMahallaMetrics>();
         services.AddSingleton<PhoneNumberParser>();
         return services;
     }
@@ -141,6 +157,9 @@ public static class QrMahallaSiloExtensions
         };
     }
 
+    public static bool DashboardEnabled(IConfiguration configuration) =>
+        configuration.GetSection(QrMahalla.Grains.Options.DashboardOptions.Section).Get<QrMahalla.Grains.Options.DashboardOptions>()?.Enabled == true;
+
     private static (ClusteringOptions Cluster, StorageOptions Storage) Read(IConfiguration configuration) =>
         (configuration.GetSection(ClusteringOptions.Section).Get<ClusteringOptions>() ?? new(),
          configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new());
@@ -170,11 +189,39 @@ public static class QrMahallaSiloExtensions
             throw new InvalidOperationException($"Sms:Provider '{provider}' is a development sink and is refused in Production.");
         }
 
-        return provider switch
+        ISmsSender sender = provider switch
         {
             SmsProvider.Console => new ConsoleSmsSender(),
+            SmsProvider.Eskiz => Require(options.Eskiz is { Email.Length: > 0, Password.Length: > 0 },
+                "Sms:Eskiz:Email and Sms:Eskiz:Password are required for the Eskiz provider.", services.GetRequiredService<EskizSmsSender>),
+            SmsProvider.Webhook => Require(options.Webhook is { Url: not null, Secret.Length: >= 16 },
+                "Sms:Webhook:Url and Sms:Webhook:Secret (16 characters or more) are required for the Webhook provider.", services.GetRequiredService<WebhookSmsSender>),
             _ => ActivatorUtilities.CreateInstance<FileSmsSender>(services),
         };
+        return new InstrumentedSmsSender(sender, provider.ToString().ToLowerInvariant(), services.GetRequiredService<QrMahallaMetrics>());
+    }
+
+    private static ISmsSender Require(bool configured, string problem, Func<ISmsSender> create) =>
+        configured ? create() : throw new InvalidOperationException(problem);
+
+    /// <summary>
+    /// Bounded retries with jitter and a circuit breaker, all inside <c>Sms:Timeout</c>, so a failing provider gives
+    /// the client a quick 502 and a retried send still counts once toward the phone's hourly cap.
+    /// </summary>
+    private static IHttpClientBuilder AddSmsResilience(this IHttpClientBuilder client)
+    {
+        client.AddStandardResilienceHandler().Configure((HttpStandardResilienceOptions options, IServiceProvider services) =>
+        {
+            var total = services.GetRequiredService<IOptions<SmsOptions>>().Value.Timeout;
+            options.TotalRequestTimeout.Timeout = total;
+            options.AttemptTimeout.Timeout = TimeSpan.FromTicks(Math.Max(total.Ticks / 3, TimeSpan.FromMilliseconds(500).Ticks));
+            options.Retry.MaxRetryAttempts = 2;
+            options.Retry.UseJitter = true;
+            options.Retry.Delay = TimeSpan.FromMilliseconds(200);
+            options.CircuitBreaker.SamplingDuration = options.AttemptTimeout.Timeout * 2 + TimeSpan.FromSeconds(30);
+            options.CircuitBreaker.BreakDuration = TimeSpan.FromSeconds(15);
+        });
+        return client;
     }
 }
 

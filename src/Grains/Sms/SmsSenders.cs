@@ -50,8 +50,15 @@ public sealed class ConsoleSmsSender : ISmsSender
         Console.Out.WriteLineAsync($"[sms to {message.Phone}] {message.Text}");
 }
 
-/// <summary>Builds the text of a code message from <c>Sms:Template</c>.</summary>
+/// <summary>Builds the text of a code message from <c>Sms:Template</c>, with the WebOTP line when configured.</summary>
 public sealed class SmsText(IOptions<SmsOptions> options)
 {
-    public string For(string code) => options.Value.Template.Replace("{code}", code, StringComparison.Ordinal);
+    public string For(string code)
+    {
+        var text = options.Value.Template.Replace("{code}", code, StringComparison.Ordinal);
+        return string.IsNullOrWhiteSpace(options.Value.WebOtpDomain) ? text : $"{text}\n\n@{options.Value.WebOtpDomain} #{code}";
+    }
 }
+
+/// <summary>A provider refused or failed a message; the message says how, never what the code was.</summary>
+public sealed class SmsProviderException(string message) : Exception(message);

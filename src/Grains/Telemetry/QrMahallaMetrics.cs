@@ -1,0 +1,53 @@
+using System.Diagnostics.Metrics;
+
+namespace QrMahalla.Grains.Telemetry;
+
+/// <summary>
+/// The service's own instruments (meter <c>QrMahalla</c>). Tags carry outcomes and provider names only: never a phone
+/// number, a code or a user id, so label cardinality stays small and metrics hold no personal data.
+/// </summary>
+public sealed class QrMahallaMetrics
+{
+    public const string MeterName = "QrMahalla";
+
+    private readonly Counter<long> codesSent;
+    private readonly Counter<long> codesVerified;
+    private readonly Counter<long> usersCreated;
+    private readonly Counter<long> refreshes;
+    private readonly Counter<long> rateLimited;
+    private readonly Histogram<double> smsDuration;
+    private readonly Counter<long> smsFailures;
+
+    public QrMahallaMetrics(IMeterFactory meters)
+    {
+        var meter = meters.Create(MeterName);
+        codesSent = meter.CreateCounter<long>("qrm.codes.sent", "{request}", "Send-code requests by result: sent, rate_limited, sms_failed.");
+        codesVerified = meter.CreateCounter<long>("qrm.codes.verified", "{request}", "Verify requests by result: success, invalid_code, code_expired, too_many_attempts, rate_limited, user_inactive.");
+        usersCreated = meter.CreateCounter<long>("qrm.users.created", "{user}", "Accounts created by a first correct code.");
+        refreshes = meter.CreateCounter<long>("qrm.tokens.refreshed", "{request}", "Refresh requests by result: success, invalid_token, user_inactive.");
+        rateLimited = meter.CreateCounter<long>("qrm.rate_limit.rejections", "{request}", "Requests refused by a limit, by scope (phone, address) and action (send, verify).");
+        smsDuration = meter.CreateHistogram<double>("qrm.sms.duration", "s", "Time to hand one message to the SMS provider, by provider and outcome.");
+        smsFailures = meter.CreateCounter<long>("qrm.sms.failures", "{message}", "Messages the SMS provider failed or refused, by provider.");
+    }
+
+    public void CodeSent(string result) => codesSent.Add(1, new KeyValuePair<string, object?>("result", result));
+
+    public void CodeVerified(string result) => codesVerified.Add(1, new KeyValuePair<string, object?>("result", result));
+
+    public void UserCreated() => usersCreated.Add(1);
+
+    public void Refreshed(string result) => refreshes.Add(1, new KeyValuePair<string, object?>("result", result));
+
+    public void RateLimited(string scope, string action) =>
+        rateLimited.Add(1, new KeyValuePair<string, object?>("scope", scope), new KeyValuePair<string, object?>("action", action));
+
+    public void SmsSent(string provider, TimeSpan duration, bool ok)
+    {
+        smsDuration.Record(duration.TotalSeconds,
+            new KeyValuePair<string, object?>("provider", provider), new KeyValuePair<string, object?>("outcome", ok ? "sent" : "failed"));
+        if (!ok)
+        {
+            smsFailures.Add(1, new KeyValuePair<string, object?>("provider", provider));
+        }
+    }
+}
