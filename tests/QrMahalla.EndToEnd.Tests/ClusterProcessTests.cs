@@ -158,6 +158,38 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData("Dashboard__Enabled", "true", "Dashboard:Username and Dashboard:Password")]
+    [InlineData("Otp__TestNumbers__998901111111", "424242", "Otp:TestNumbers is refused in Production")]
+    [InlineData("Sms__Provider", "File", "Sms:Provider 'File' is a development sink and is refused in Production")]
+    public async Task A_production_gateway_refuses_unsafe_settings_with_one_sentence(string key, string value, string sentence)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Storage__ConnectionString"] = $"Data Source={Path.Combine(TestSettings.NewTempFolder("prod"), "grains.db")}",
+            ["Sms__Provider"] = "Webhook",
+            ["Sms__Webhook__Url"] = "http://127.0.0.1:9/sms",
+            ["Sms__Webhook__Secret"] = "a-webhook-secret-for-production-tests",
+            ["Urls"] = $"http://127.0.0.1:{TestSettings.FreePort()}",
+            ["Cluster__SiloPort"] = TestSettings.FreePort().ToString(),
+            ["Cluster__PrimarySiloPort"] = TestSettings.FreePort().ToString(),
+            ["Cluster__GatewayPort"] = TestSettings.FreePort().ToString(),
+            [key] = value,
+        };
+        foreach (var (secret, secretValue) in TestSettings.SecretSettings())
+        {
+            environment[secret.Replace(":", "__")] = secretValue!;
+        }
+
+        await using var gateway = ServiceProcess.Start("Gateway", "gateway", environment, TestSettings.NewTempFolder("prod-gateway"));
+
+        Assert.True(await gateway.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the gateway kept running");
+        Assert.Equal(1, gateway.ExitCode);
+        Assert.Contains(sentence, gateway.Output());
+        Assert.DoesNotContain("   at ", gateway.Output());
+    }
+
+    [Theory]
     [InlineData("SqlServer", "Server=127.0.0.1,1;User ID=sa;Password=x;Connect Timeout=3;Encrypt=false", "Storage:ConnectionString does not reach a usable SqlServer database")]
     [InlineData("PostgreSql", "Host=127.0.0.1;Port=1;Username=nobody;Timeout=3", "Storage:ConnectionString does not reach a usable PostgreSql database")]
     public async Task A_silo_whose_database_is_unreachable_stops_with_one_sentence(string provider, string connectionString, string sentence)

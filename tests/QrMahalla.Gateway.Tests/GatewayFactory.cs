@@ -19,14 +19,17 @@ public class GatewayFactory : WebApplicationFactory<Program>
     {
     }
 
-    internal GatewayFactory(string folder, Dictionary<string, string?> overrides)
+    internal GatewayFactory(string folder, Dictionary<string, string?> overrides, string environment = "Development")
     {
+        Environment = environment;
         Folder = folder;
         this.overrides = overrides;
         Outbox = new Outbox(Path.Combine(folder, "sms-outbox.jsonl"));
     }
 
     public string Folder { get; }
+
+    public string Environment { get; }
 
     public string DatabasePath => Path.Combine(Folder, "grains.db");
 
@@ -55,7 +58,7 @@ public class GatewayFactory : WebApplicationFactory<Program>
             settings[key] = value;
         }
 
-        builder.UseEnvironment("Development");
+        builder.UseEnvironment(Environment);
         // UseSetting, unlike ConfigureAppConfiguration, is already visible while Program registers its services.
         foreach (var (key, value) in settings)
         {

@@ -26,11 +26,6 @@ public static class ManagementApi
         var dashboard = app.Services.GetRequiredService<IOptions<QrMahalla.Grains.Options.DashboardOptions>>().Value;
         if (dashboard.Enabled)
         {
-            if (!app.Environment.IsDevelopment() && (string.IsNullOrEmpty(dashboard.Username) || string.IsNullOrEmpty(dashboard.Password)))
-            {
-                throw new InvalidOperationException("Dashboard:Username and Dashboard:Password are required for the dashboard outside Development.");
-            }
-
             var endpoints = app.MapOrleansDashboard(routePrefix: DashboardPath);
             RestrictTo(endpoints, management);
             if (!app.Environment.IsDevelopment())

@@ -90,10 +90,15 @@ public static partial class GatewayExtensions
         });
 
         builder.AddQrMahallaTelemetry(gateway.CoHostSilo ? "qrmahalla" : "qrmahalla-gateway")
-            .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation().AddPrometheusExporter())
+            .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation()
+                .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0))
             .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation());
 
-        builder.Services.AddOptions<QrMahalla.Grains.Options.DashboardOptions>().BindConfiguration(QrMahalla.Grains.Options.DashboardOptions.Section);
+        var development = builder.Environment.IsDevelopment();
+        builder.Services.AddOptions<QrMahalla.Grains.Options.DashboardOptions>().BindConfiguration(QrMahalla.Grains.Options.DashboardOptions.Section)
+            .Validate(d => !d.Enabled || development || (d.Username is { Length: > 0 } && d.Password is { Length: >= 12 }),
+                "Dashboard:Username and Dashboard:Password (12 characters or more) are required for the dashboard outside Development.")
+            .ValidateOnStart();
         builder.Services.AddOpenApi();
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
@@ -133,11 +138,11 @@ public static partial class GatewayExtensions
         });
         app.UseStatusCodePages(context => WriteStatusAsync(context.HttpContext));
 
-        // Old clients call the Django paths with a trailing slash; routes are declared without one.
+        // Old clients call the Django paths with a trailing slash; API routes are declared without one.
         app.Use((context, next) =>
         {
             var path = context.Request.Path.Value;
-            if (path is { Length: > 1 } && path.EndsWith('/'))
+            if (path is { Length: > 5 } && path.EndsWith('/') && path.StartsWith("/api/", StringComparison.Ordinal))
             {
                 context.Request.Path = path.TrimEnd('/');
             }

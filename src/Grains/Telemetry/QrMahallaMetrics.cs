@@ -26,7 +26,8 @@ public sealed class QrMahallaMetrics
         usersCreated = meter.CreateCounter<long>("qrm.users.created", "{user}", "Accounts created by a first correct code.");
         refreshes = meter.CreateCounter<long>("qrm.tokens.refreshed", "{request}", "Refresh requests by result: success, invalid_token, user_inactive.");
         rateLimited = meter.CreateCounter<long>("qrm.rate_limit.rejections", "{request}", "Requests refused by a limit, by scope (phone, address) and action (send, verify).");
-        smsDuration = meter.CreateHistogram<double>("qrm.sms.duration", "s", "Time to hand one message to the SMS provider, by provider and outcome.");
+        smsDuration = meter.CreateHistogram<double>("qrm.sms.duration", "s", "Time to hand one message to the SMS provider, by provider and outcome.",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10] });
         smsFailures = meter.CreateCounter<long>("qrm.sms.failures", "{message}", "Messages the SMS provider failed or refused, by provider.");
     }
 
