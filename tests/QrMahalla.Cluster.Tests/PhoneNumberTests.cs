@@ -33,6 +33,15 @@ public sealed class PhoneNumberTests
         Assert.Equal(PhoneParseStatus.Invalid, parser.Parse(input).Status);
 
     [Fact]
+    public void Logs_show_phone_numbers_masked()
+    {
+        Assert.Equal("+99890*****67", PhoneMask.Mask("+998901234567"));
+        Assert.Equal("grain phone/+99890*****67 timed out; +14155****71 too",
+            PhoneMask.MaskAll("grain phone/+998901234567 timed out; +14155552671 too"));
+        Assert.Equal("no number here", PhoneMask.MaskAll("no number here"));
+    }
+
+    [Fact]
     public void Numbers_outside_the_allowed_regions_are_refused() =>
         Assert.Equal(PhoneParseStatus.RegionNotAllowed, parser.Parse("+14155552671").Status);
 }

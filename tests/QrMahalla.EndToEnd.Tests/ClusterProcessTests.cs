@@ -86,6 +86,50 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_silo_stopped_with_sigterm_hands_over_without_failing_a_login()
+    {
+        // No resend cooldown: the same phones log in again at once, so their grains are busy while the silo stops.
+        await using var cluster = await ProcessCluster.CreateAsync("sigterm", new() { ["Otp__ResendCooldown"] = "00:00:00" });
+        cluster.StartSilo();
+        cluster.StartSilo();
+        await Wait.UntilAsync(async () => await cluster.ActiveSilosAsync() == 2 ? "both" : null, StartDeadline, "two active silos");
+        var gateway = cluster.StartGateway();
+        await ProcessCluster.WaitUntilReadyAsync(gateway, StartDeadline);
+        var phones = Enumerable.Range(0, 30).Select(_ => TestSettings.NewPhone()).ToList();
+        foreach (var phone in phones)
+        {
+            Assert.NotNull(await ClientFlow.TryLoginAsync(gateway, cluster.Outbox, phone));
+        }
+
+        var placement = await cluster.PhoneGrainPortsAsync();
+        var stopping = cluster.Silos.OrderByDescending(s => phones.Count(p => placement.GetValueOrDefault(p) == s.SiloPort)).First();
+        var failures = new List<string>();
+        var logins = 0;
+        var loginsWhileStopping = 0;
+        var stopped = false;
+        var clock = Stopwatch.StartNew();
+
+        // Log the same phones in again, one after another, while the busier silo shuts down, and until it is gone.
+        stopping.Process.Terminate();
+        while (!stopped || logins < 2 * phones.Count)
+        {
+            var phone = phones[logins++ % phones.Count];
+            if (await ClientFlow.TryLoginAsync(gateway, cluster.Outbox, phone) is null)
+            {
+                failures.Add($"{phone} at {clock.Elapsed.TotalSeconds:0.0} s");
+            }
+
+            stopped = stopping.Process.HasExited;
+            loginsWhileStopping += stopped ? 0 : 1;
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(90), "the silo did not stop within 90 s");
+        }
+
+        output.WriteLine($"{loginsWhileStopping} logins before the silo process exited, {logins} in all ({clock.Elapsed.TotalSeconds:0.0} s); {failures.Count} failed.");
+        Assert.Empty(failures);
+        Assert.Equal(0, stopping.Process.ExitCode);
+    }
+
+    [Fact]
     public async Task The_same_phone_verified_at_once_through_two_gateways_yields_one_user()
     {
         await using var cluster = await ProcessCluster.CreateAsync("race");

@@ -48,6 +48,13 @@ public sealed class ServiceProcess : IAsyncDisposable
         return new ServiceProcess(name, process, log) { LogPath = logPath };
     }
 
+    /// <summary>SIGTERM: what an orchestrator sends before it stops a process; the host shuts down gracefully.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", process.Id.ToString()]);
+        kill.WaitForExit();
+    }
+
     /// <summary>SIGKILL: no shutdown, no goodbye to the cluster.</summary>
     public void Kill() => process.Kill(entireProcessTree: true);
 

@@ -72,5 +72,7 @@ public sealed class LogSecrecyTests(RecordingLogsFactory factory) : IClassFixtur
         Assert.Equal(HttpStatusCode.OK, login.StatusCode);
         Assert.True(factory.Lines.Count > 50, $"only {factory.Lines.Count} log lines were recorded");
         Assert.DoesNotContain(factory.Lines, line => line.Contains(code, StringComparison.Ordinal));
+        var withPhone = factory.Lines.Where(line => line.Contains(phone[1..], StringComparison.Ordinal)).ToList();
+        Assert.True(withPhone.Count == 0, string.Join("\n", withPhone.Take(5)));
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Storage;
 using QrMahalla.Grains.Options;
 using QrMahalla.Grains.Otp;
+using QrMahalla.Grains.Phones;
 using QrMahalla.Grains.Sms;
 
 namespace QrMahalla.Grains.Grains;
@@ -66,7 +67,7 @@ public sealed partial class PhoneGrain(
         catch (Exception e)
         {
             // A failed send still counts toward the hourly cap, but starts no cooldown and keeps the previous code.
-            LogSmsFailed(logger, e.GetType().Name);
+            LogSmsFailed(logger, PhoneMask.Mask(Phone), e.GetType().Name, e.Message);
             state.SendTimes.Add(now);
             await WriteCodeStateAsync();
             return new SendCodeResult(SendCodeStatus.SmsFailed, 0, 0);
@@ -226,8 +227,9 @@ public sealed partial class PhoneGrain(
 
     private static int Seconds(TimeSpan span) => (int)Math.Ceiling(Math.Max(span.TotalSeconds, 0));
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "SMS send failed ({Reason}); the previous code stays valid")]
-    private static partial void LogSmsFailed(ILogger logger, string reason);
+    /// <summary>The provider's own message never holds the code: senders build it from status codes only.</summary>
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SMS to {Phone} failed ({Reason}: {Detail}); the previous code stays valid")]
+    private static partial void LogSmsFailed(ILogger logger, string phone, string reason, string detail);
 }
 
 public static class StorageNames

@@ -81,6 +81,7 @@ public static class QrMahallaSiloExtensions
         services.AddOptions<ClusteringOptions>().BindConfiguration(ClusteringOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RateLimitingOptions>().BindConfiguration(RateLimitingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(RuleClock.System);
+        services.AddPhoneMaskedLogging();
         services.AddMetrics();
         services.TryAddSingleton<QrMahallaMetrics>();
         services.AddSingleton<PhoneNumberParser>();
