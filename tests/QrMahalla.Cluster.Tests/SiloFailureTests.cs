@@ -19,18 +19,14 @@ public sealed class SiloFailureTests(SiloFailureFixture fixture) : IClassFixture
         Assert.Equal(4, (await grain.VerifyAsync(wrong, Device)).AttemptsLeft);
         Assert.Equal(3, (await grain.VerifyAsync(wrong, Device)).AttemptsLeft);
 
-        Assert.True(fixture.Cluster.TryGetGrainContext(grain.GetGrainId(), out var context));
-        var host = fixture.Cluster.GetSiloForAddress(context.Address.SiloAddress!)!;
-        await fixture.Cluster.KillSiloAsync(host);
-        await fixture.Cluster.WaitForLivenessToStabilizeAsync(didKill: true);
+        var killed = await fixture.KillSiloHostingAsync(grain);
 
         var afterKill = await grain.VerifyAsync(wrong, Device);
         var login = await grain.VerifyAsync(code, Device);
 
         Assert.Equal(2, afterKill.AttemptsLeft);
         Assert.Equal(VerifyStatus.Success, login.Status);
-        Assert.True(fixture.Cluster.TryGetGrainContext(grain.GetGrainId(), out var moved));
-        Assert.NotEqual(host.SiloAddress, moved.Address.SiloAddress);
+        Assert.NotEqual(killed, fixture.SiloHosting(grain));
         Assert.True(StorageRows.UserExists(fixture.DatabasePath, login.User!.Id));
         await fixture.Cluster.StartAdditionalSiloAsync();
     }
@@ -41,9 +37,7 @@ public sealed class SiloFailureTests(SiloFailureFixture fixture) : IClassFixture
         var phone = TestSettings.NewPhone();
         var grain = await PhoneLocks.LockAsync(fixture, phone);
 
-        Assert.True(fixture.Cluster.TryGetGrainContext(grain.GetGrainId(), out var context));
-        await fixture.Cluster.KillSiloAsync(fixture.Cluster.GetSiloForAddress(context.Address.SiloAddress!)!);
-        await fixture.Cluster.WaitForLivenessToStabilizeAsync(didKill: true);
+        await fixture.KillSiloHostingAsync(grain);
 
         Assert.Equal(SendCodeStatus.RateLimited, (await grain.RequestCodeAsync(Client)).Status);
         Assert.Equal(VerifyStatus.RateLimited, (await grain.VerifyAsync("123456", Device)).Status);

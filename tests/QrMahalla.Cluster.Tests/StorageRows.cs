@@ -22,17 +22,7 @@ public static class StorageRows
         return (long)command.ExecuteScalar()!;
     }
 
-    public static bool UserExists(string databasePath, Guid userId)
-    {
-        var bytes = userId.ToByteArray();
-        using var connection = new SqliteConnection($"Data Source={databasePath}");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM QrmGrainState WHERE StateName = 'user' AND KeyN0 = $n0 AND KeyN1 = $n1";
-        command.Parameters.AddWithValue("$n0", BitConverter.ToInt64(bytes, 0));
-        command.Parameters.AddWithValue("$n1", BitConverter.ToInt64(bytes, 8));
-        return (long)command.ExecuteScalar()! == 1;
-    }
+    public static bool UserExists(string databasePath, Guid userId) => UserColumn(databasePath, userId, "COUNT(*)") == 1;
 
     public static string Payload(string databasePath, string stateName, string stringKey)
     {
@@ -57,13 +47,16 @@ public static class StorageRows
         return (long)command.ExecuteScalar()!;
     }
 
-    public static long UserVersion(string databasePath, Guid userId)
+    public static long UserVersion(string databasePath, Guid userId) => UserColumn(databasePath, userId, "Version");
+
+    /// <summary>One value of a user's row; Orleans keys a Guid grain by the two halves of its bytes.</summary>
+    private static long UserColumn(string databasePath, Guid userId, string column)
     {
         var bytes = userId.ToByteArray();
         using var connection = new SqliteConnection($"Data Source={databasePath}");
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT Version FROM QrmGrainState WHERE StateName = 'user' AND KeyN0 = $n0 AND KeyN1 = $n1";
+        command.CommandText = $"SELECT {column} FROM QrmGrainState WHERE StateName = 'user' AND KeyN0 = $n0 AND KeyN1 = $n1";
         command.Parameters.AddWithValue("$n0", BitConverter.ToInt64(bytes, 0));
         command.Parameters.AddWithValue("$n1", BitConverter.ToInt64(bytes, 8));
         return (long)command.ExecuteScalar()!;

@@ -40,13 +40,7 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
     public async Task Logins_survive_a_silo_killed_with_sigkill()
     {
         await using var cluster = await ProcessCluster.CreateAsync("kill");
-        cluster.StartSilo();
-        cluster.StartSilo();
-
-        // A steady cluster: both silos active in the membership table before the gateway reads it.
-        await Wait.UntilAsync(async () => await cluster.ActiveSilosAsync() == 2 ? "both" : null, StartDeadline, "two active silos");
-        var gateway = cluster.StartGateway();
-        await ProcessCluster.WaitUntilReadyAsync(gateway, StartDeadline);
+        var gateway = await cluster.StartSteadyAsync(silos: 2, StartDeadline);
 
         var phones = Enumerable.Range(0, 20).Select(_ => TestSettings.NewPhone()).ToList();
         var users = new Dictionary<string, Guid>();
@@ -90,11 +84,7 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
     {
         // No resend cooldown: the same phones log in again at once, so their grains are busy while the silo stops.
         await using var cluster = await ProcessCluster.CreateAsync("sigterm", new() { ["Otp__ResendCooldown"] = "00:00:00" });
-        cluster.StartSilo();
-        cluster.StartSilo();
-        await Wait.UntilAsync(async () => await cluster.ActiveSilosAsync() == 2 ? "both" : null, StartDeadline, "two active silos");
-        var gateway = cluster.StartGateway();
-        await ProcessCluster.WaitUntilReadyAsync(gateway, StartDeadline);
+        var gateway = await cluster.StartSteadyAsync(silos: 2, StartDeadline);
         var phones = Enumerable.Range(0, 30).Select(_ => TestSettings.NewPhone()).ToList();
         foreach (var phone in phones)
         {

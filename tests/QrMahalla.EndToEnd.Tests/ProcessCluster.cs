@@ -97,6 +97,23 @@ public sealed class ProcessCluster : IAsyncDisposable
         return http;
     }
 
+    /// <summary>
+    /// A steady cluster: the silos are active in the membership table before the gateway reads it, so no silo that
+    /// later dies is the only one a gateway knows.
+    /// </summary>
+    public async Task<HttpClient> StartSteadyAsync(int silos, TimeSpan deadline)
+    {
+        for (var i = 0; i < silos; i++)
+        {
+            StartSilo();
+        }
+
+        await Wait.UntilAsync(async () => await ActiveSilosAsync() == silos ? "all" : null, deadline, $"{silos} active silos");
+        var gateway = StartGateway();
+        await WaitUntilReadyAsync(gateway, deadline);
+        return gateway;
+    }
+
     public static Task WaitUntilReadyAsync(HttpClient gateway, TimeSpan deadline) =>
         Wait.UntilAsync(async () =>
         {

@@ -20,10 +20,7 @@ public sealed class PostgresSiloFailureTests(PostgresClusterFixture fixture)
         var wrong = code == "000000" ? "111111" : "000000";
         Assert.Equal(4, (await grain.VerifyAsync(wrong, Device)).AttemptsLeft);
 
-        Assert.True(fixture.Cluster.TryGetGrainContext(grain.GetGrainId(), out var context));
-        var host = fixture.Cluster.GetSiloForAddress(context.Address.SiloAddress!)!;
-        await fixture.Cluster.KillSiloAsync(host);
-        await fixture.Cluster.WaitForLivenessToStabilizeAsync(didKill: true);
+        var killed = await fixture.KillSiloHostingAsync(grain);
 
         var afterKill = await grain.VerifyAsync(wrong, Device);
         var login = await grain.VerifyAsync(code, Device);
@@ -31,8 +28,7 @@ public sealed class PostgresSiloFailureTests(PostgresClusterFixture fixture)
         Assert.Equal(3, afterKill.AttemptsLeft);
         Assert.Equal(VerifyStatus.Success, login.Status);
         Assert.Equal(first.User!.Id, login.User!.Id);
-        Assert.True(fixture.Cluster.TryGetGrainContext(grain.GetGrainId(), out var moved));
-        Assert.NotEqual(host.SiloAddress, moved.Address.SiloAddress);
+        Assert.NotEqual(killed, fixture.SiloHosting(grain));
         await fixture.Cluster.StartAdditionalSiloAsync();
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Configuration;
+using Orleans.Runtime;
 using Orleans.TestingHost;
 using QrMahalla.Grains;
 using QrMahalla.Grains.Hosting;
@@ -63,6 +64,23 @@ public class ClusterFixture : IAsyncLifetime
         builder.ConfigureClientHost(host => host.Services.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10)));
         Cluster = builder.Build();
         await Cluster.DeployAsync();
+    }
+
+    /// <summary>SIGKILL-style death of the silo that hosts <paramref name="grain"/>; returns that silo's address.</summary>
+    public async Task<SiloAddress> KillSiloHostingAsync(IAddressable grain)
+    {
+        Assert.True(Cluster.TryGetGrainContext(grain.GetGrainId(), out var context), "the grain is not active");
+        var host = Cluster.GetSiloForAddress(context.Address.SiloAddress!)!;
+        await Cluster.KillSiloAsync(host);
+        await Cluster.WaitForLivenessToStabilizeAsync(didKill: true);
+        return host.SiloAddress;
+    }
+
+    /// <summary>The silo the grain is active on now.</summary>
+    public SiloAddress SiloHosting(IAddressable grain)
+    {
+        Assert.True(Cluster.TryGetGrainContext(grain.GetGrainId(), out var context), "the grain is not active");
+        return context.Address.SiloAddress!;
     }
 
     public async Task DisposeAsync()
