@@ -145,6 +145,21 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Two_silo_processes_sharing_the_outbox_lose_no_line()
+    {
+        await using var cluster = await ProcessCluster.CreateAsync("outbox");
+        var gateway = await cluster.StartSteadyAsync(silos: 2, StartDeadline);
+        var phones = Enumerable.Range(0, 600).Select(_ => TestSettings.NewPhone()).ToList();
+
+        var sent = await Task.WhenAll(phones.Select(phone => ClientFlow.SendCodeAsync(gateway, phone)));
+
+        Assert.All(sent, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        var lines = cluster.Outbox.Messages();
+        Assert.Equal(600, lines.Count);
+        Assert.Equal(phones.Order(), lines.Select(m => m.Phone).Order());
+    }
+
+    [Fact]
     public async Task Per_address_limits_hold_across_gateways()
     {
         await using var cluster = await ProcessCluster.CreateAsync("per-ip", new()

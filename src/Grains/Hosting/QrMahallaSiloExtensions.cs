@@ -93,6 +93,7 @@ public static class QrMahallaSiloExtensions
     {
         var (cluster, storage) = Read(configuration);
         silo.Services.Configure<ClusterMembershipOptions>(configuration.GetSection(MembershipSection));
+        silo.Services.Configure<GrainCollectionOptions>(configuration.GetSection("Cluster:GrainCollection"));
         silo.Services.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
         if (cluster.Provider == ClusterProvider.Localhost)
         {

@@ -13,7 +13,11 @@ public interface ISmsSender
     Task SendAsync(SmsMessage message, CancellationToken cancellationToken);
 }
 
-/// <summary>Development sink: appends one JSON object a line, which is how a developer reads a code locally.</summary>
+/// <summary>
+/// Development sink: appends one JSON object a line, which is how a developer reads a code locally. Several silo
+/// processes may share one outbox, so each append holds an exclusive lock on a companion <c>.lock</c> file: without
+/// it two processes that both seek to the end overwrite each other's line.
+/// </summary>
 public sealed class FileSmsSender(IOptions<SmsOptions> options, RuleClock clock) : ISmsSender
 {
     private static readonly SemaphoreSlim WriteLock = new(1, 1);
@@ -26,6 +30,7 @@ public sealed class FileSmsSender(IOptions<SmsOptions> options, RuleClock clock)
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await using var processLock = await LockAcrossProcessesAsync(cancellationToken);
             await using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
             await using var writer = new StreamWriter(stream);
             await writer.WriteAsync(line.AsMemory(), cancellationToken);
@@ -33,6 +38,21 @@ public sealed class FileSmsSender(IOptions<SmsOptions> options, RuleClock clock)
         finally
         {
             WriteLock.Release();
+        }
+    }
+
+    private async Task<FileStream> LockAcrossProcessesAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(2), cancellationToken); // another process is appending
+            }
         }
     }
 

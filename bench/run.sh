@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Benchmarks: every figure of one run lands in bench/results/run-<time>.jsonl, with the machine and the ceilings
+# measured in the same run, so results read as ratios. Loopback only; every step is bounded in time.
+# Usage: bench/run.sh [seconds per measurement, default 15] [concurrency, default 16] [phones for the scale run, default 100000]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_PER_RUN=${1:-15}
+CONCURRENCY=${2:-16}
+SCALE_PHONES=${3:-100000}
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+mkdir -p bench/results
+RESULTS="bench/results/run-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
+WORK=$(mktemp -d /tmp/qrm-bench.XXXXXX)
+. tools/postgres.sh
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true; done
+  qrm_stop_postgres
+  mkdir -p "${RESULTS%.jsonl}-logs" && cp "$WORK"/*.log "${RESULTS%.jsonl}-logs/" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+echo "== build (Release)"
+dotnet build QrMahalla.Orleans.sln -c Release -nologo -clp:ErrorsOnly
+dotnet build bench/LoadDriver -c Release -nologo -clp:ErrorsOnly
+DRIVER="dotnet bench/LoadDriver/bin/Release/net10.0/QrMahalla.LoadDriver.dll"
+SILO_DLL=src/Silo/bin/Release/net10.0/QrMahalla.Silo.dll
+GATEWAY_DLL=src/Gateway/bin/Release/net10.0/QrMahalla.Gateway.dll
+
+echo "{\"machine\": \"$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r)\", \"dotnet\": \"$(dotnet --version)\", \"seconds_per_run\": $SECONDS_PER_RUN, \"concurrency\": $CONCURRENCY}" >> "$RESULTS"
+
+# Settings every process of the benchmark shares: fixed secrets, File SMS sink, no per-address limits (all load
+# comes from 127.0.0.1), a long resend cooldown is irrelevant (every request uses a new phone).
+SIGNING_PEM=$(openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/dev/null)
+export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development
+export Otp__HashKey=$(openssl rand -base64 32) Jwt__SigningKeys__0__Kid=bench Jwt__SigningKeys__0__Pem="$SIGNING_PEM"
+export Sms__Provider=File Sms__FilePath="$WORK/sms-outbox.jsonl"
+export RateLimiting__SendPerIpPerMinute=0 RateLimiting__VerifyPerIpPerMinute=0
+export Logging__LogLevel__Default=Warning
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_ready() {
+  for _ in $(seq 1 120); do curl -sf "$1/health/ready" >/dev/null && return 0; sleep 0.5; done
+  echo "not ready: $1"; return 1
+}
+drive() { # label workload [extra driver args...]
+  local label=$1 workload=$2; shift 2
+  $DRIVER --label "$label" --workload "$workload" --duration "$SECONDS_PER_RUN" --out "$RESULTS" "$@"
+}
+PHONE_OFFSET=0
+next_offset() { PHONE_OFFSET=$((PHONE_OFFSET + 1000000)); }
+
+echo "== embedded: one process, co-hosted silo, SQLite"
+GW_PORT=$(free_port); SILO_PORT=$(free_port)
+Storage__ConnectionString="Data Source=$WORK/embedded.db" Urls="http://127.0.0.1:$GW_PORT" \
+  Cluster__SiloPort=$SILO_PORT Cluster__PrimarySiloPort=$SILO_PORT Cluster__GatewayPort=$(free_port) \
+  dotnet "$GATEWAY_DLL" > "$WORK/embedded.log" 2>&1 &
+EMBEDDED=$!; PIDS+=("$EMBEDDED")
+wait_ready "http://127.0.0.1:$GW_PORT"
+T="http://127.0.0.1:$GW_PORT"
+drive embedded/ceiling-sqlite-upsert sqlite-upsert --concurrency "$CONCURRENCY" --db "$WORK/ceiling.db" --target "$T"
+drive embedded/ceiling-http empty --concurrency "$CONCURRENCY" --target "$T" --pids "$EMBEDDED"
+next_offset; drive embedded/send send --concurrency "$CONCURRENCY" --target "$T" --phone-offset $PHONE_OFFSET --pids "$EMBEDDED"
+next_offset; drive embedded/login login --concurrency "$CONCURRENCY" --target "$T" --phone-offset $PHONE_OFFSET --outbox "$WORK/sms-outbox.jsonl" --pids "$EMBEDDED"
+next_offset; drive embedded/refresh refresh --concurrency "$CONCURRENCY" --target "$T" --phone-offset $PHONE_OFFSET --outbox "$WORK/sms-outbox.jsonl" --pids "$EMBEDDED"
+kill -9 "$EMBEDDED"
+
+echo "== PostgreSQL (durable: fsync and synchronous commit on)"
+qrm_start_postgres
+PGBIN=$qrm_pg_bin
+start_cluster() { # database silos -> sets CLUSTER_PIDS, T
+  local db=$1 silos=$2
+  qrm_as_postgres "$PGBIN/createdb" -h 127.0.0.1 -p "$QRM_PG_PORT" -U postgres "$db"
+  export Storage__Provider=PostgreSql Cluster__Provider=PostgreSql Cluster__ClusterId="$db"
+  export Storage__ConnectionString="Host=127.0.0.1;Port=$QRM_PG_PORT;Username=postgres;Database=$db;Maximum Pool Size=200"
+  CLUSTER_PIDS=()
+  for i in $(seq 1 "$silos"); do
+    Cluster__SiloPort=$(free_port) Cluster__GatewayPort=$(free_port) dotnet "$SILO_DLL" > "$WORK/$db-silo-$i.log" 2>&1 &
+    CLUSTER_PIDS+=($!); PIDS+=($!)
+  done
+  for _ in $(seq 1 120); do
+    [ "$(qrm_as_postgres "$PGBIN/psql" -h 127.0.0.1 -p "$QRM_PG_PORT" -U postgres -d "$db" -tAc 'SELECT COUNT(*) FROM qrm_membership WHERE status = 3' 2>/dev/null || echo 0)" = "$silos" ] && break
+    sleep 0.5
+  done
+  local port; port=$(free_port)
+  Gateway__CoHostSilo=false Urls="http://127.0.0.1:$port" dotnet "$GATEWAY_DLL" > "$WORK/$db-gateway.log" 2>&1 &
+  CLUSTER_PIDS+=($!); PIDS+=($!)
+  T="http://127.0.0.1:$port"
+  wait_ready "$T"
+}
+stop_cluster() { for pid in "${CLUSTER_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done; unset Storage__Provider Cluster__Provider; }
+
+# The database's own ceiling for the same durable work: one single-row upsert per transaction, same concurrency.
+qrm_as_postgres "$PGBIN/createdb" -h 127.0.0.1 -p "$QRM_PG_PORT" -U postgres pgbench_ceiling
+qrm_as_postgres "$PGBIN/psql" -h 127.0.0.1 -p "$QRM_PG_PORT" -U postgres -d pgbench_ceiling -qc \
+  "CREATE TABLE bench_upsert (k bigint PRIMARY KEY, v bytea NOT NULL, version int NOT NULL)"
+cat > "$WORK/upsert.sql" <<'SQL'
+\set k random(1, 1000000)
+INSERT INTO bench_upsert (k, v, version) VALUES (:k, decode(repeat('ab', 150), 'hex'), 1)
+ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v, version = bench_upsert.version + 1;
+SQL
+chmod 644 "$WORK/upsert.sql"; chmod 755 "$WORK"
+PGB=$(qrm_as_postgres "$PGBIN/pgbench" -h 127.0.0.1 -p "$QRM_PG_PORT" -U postgres -n -c "$CONCURRENCY" -j 2 -T "$SECONDS_PER_RUN" -f "$WORK/upsert.sql" pgbench_ceiling 2>&1)
+TPS=$(echo "$PGB" | awk '/^tps/{print $3; exit}')
+LAT=$(echo "$PGB" | awk '/latency average/{print $4; exit}')
+echo "{\"label\": \"postgres/ceiling-upsert\", \"workload\": \"pgbench single-row upsert\", \"mode\": \"closed $CONCURRENCY\", \"per_second\": $TPS, \"avg_ms\": $LAT}" | tee -a "$RESULTS"
+
+for silos in 2 1; do
+  echo "== cluster: $silos silo(s) + 1 gateway on PostgreSQL"
+  start_cluster "bench_${silos}silo" "$silos"
+  PID_LIST=$(IFS=,; echo "${CLUSTER_PIDS[*]}")
+  drive "cluster-$silos/ceiling-http" empty --concurrency "$CONCURRENCY" --target "$T" --pids "$PID_LIST"
+  next_offset; drive "cluster-$silos/send" send --concurrency "$CONCURRENCY" --target "$T" --phone-offset $PHONE_OFFSET --pids "$PID_LIST"
+  next_offset; drive "cluster-$silos/login" login --concurrency "$CONCURRENCY" --target "$T" --phone-offset $PHONE_OFFSET --outbox "$WORK/sms-outbox.jsonl" --pids "$PID_LIST"
+  if [ "$silos" = 2 ]; then
+    next_offset; drive "cluster-$silos/refresh" refresh --concurrency "$CONCURRENCY" --target "$T" --phone-offset $PHONE_OFFSET --outbox "$WORK/sms-outbox.jsonl" --pids "$PID_LIST"
+    # Open loop at half the measured send maximum: the latency a user sees on a half-loaded cluster.
+    MAX=$(grep '"cluster-2/send"' "$RESULTS" | tail -1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["per_second"])')
+    HALF=$(python3 -c "print(max(1, int($MAX / 2)))")
+    next_offset; drive "cluster-$silos/send-open-half" send --rate "$HALF" --target "$T" --phone-offset $PHONE_OFFSET --pids "$PID_LIST"
+  fi
+  stop_cluster
+done
+
+echo "== scale: $SCALE_PHONES distinct phones through send-code, then idle deactivation"
+export Cluster__GrainCollection__CollectionAge=00:01:00 Cluster__GrainCollection__CollectionQuantum=00:00:10
+start_cluster bench_scale 2
+SILO_PIDS=("${CLUSTER_PIDS[@]:0:2}")
+rss() { awk '/VmRSS/{print int($2/1024)}' "/proc/$1/status"; }
+BASE="{\"silo1_mb\": $(rss "${SILO_PIDS[0]}"), \"silo2_mb\": $(rss "${SILO_PIDS[1]}")}"
+next_offset
+SCALE_SECONDS=600
+$DRIVER --label scale/send-100k --workload send --concurrency 32 --duration $SCALE_SECONDS --max "$SCALE_PHONES" \
+  --target "$T" --phone-offset $PHONE_OFFSET --out "$RESULTS" --pids "$(IFS=,; echo "${SILO_PIDS[*]}")"
+AFTER="{\"silo1_mb\": $(rss "${SILO_PIDS[0]}"), \"silo2_mb\": $(rss "${SILO_PIDS[1]}")}"
+$DRIVER --label scale/activations-after-sends --workload activations --cluster-connection "$Storage__ConnectionString" --cluster-id bench_scale --out "$RESULTS"
+sleep 90  # the benchmark's own idle period: grains unused for CollectionAge (60 s) are deactivated
+IDLE="{\"silo1_mb\": $(rss "${SILO_PIDS[0]}"), \"silo2_mb\": $(rss "${SILO_PIDS[1]}")}"
+$DRIVER --label scale/activations-after-idle --workload activations --cluster-connection "$Storage__ConnectionString" --cluster-id bench_scale --out "$RESULTS"
+echo "{\"label\": \"scale/working-set\", \"before\": $BASE, \"after_sends\": $AFTER, \"after_idle\": $IDLE}" | tee -a "$RESULTS"
+stop_cluster
+
+echo "== done: $RESULTS"
+python3 bench/summarize.py "$RESULTS"
