@@ -55,6 +55,9 @@ public sealed record SessionsResult(
 [GenerateSerializer, Immutable, Alias("qrm.revoke-result")]
 public sealed record RevokeResult([property: Id(0)] AccountStatus Status);
 
+[GenerateSerializer, Immutable, Alias("qrm.delete-account-result")]
+public sealed record DeleteAccountResult([property: Id(0)] AccountStatus Status, [property: Id(1)] string? Phone = null);
+
 /// <summary>An EC P-256 public key as published in the JWKS; never carries the private part.</summary>
 [GenerateSerializer, Immutable, Alias("qrm.public-signing-key")]
 public sealed record PublicSigningKey(

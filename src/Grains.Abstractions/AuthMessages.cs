@@ -60,6 +60,9 @@ public enum SignInStatus
 {
     Success,
     UserInactive,
+
+    /// <summary>The account was deleted; the phone must bind a new one.</summary>
+    Deleted,
 }
 
 [GenerateSerializer, Immutable, Alias("qrm.sign-in-result")]

@@ -15,7 +15,8 @@ public interface IUserGrain : IGrainWithGuidKey
     [Alias("revoke-device")] Task<RevokeResult> RevokeDeviceAsync(string sessionId, string deviceId);
     [Alias("logout")] Task<RevokeResult> LogoutAsync(string sessionId);
     [Alias("logout-all")] Task<RevokeResult> LogoutAllAsync(string sessionId);
-    [Alias("delete")] Task<RevokeResult> DeleteAccountAsync(string sessionId);
+    /// <summary>Wipes the account and leaves a tombstone; the caller then unbinds the phone it answers with.</summary>
+    [Alias("delete")] Task<DeleteAccountResult> DeleteAccountAsync(string sessionId);
 
     /// <summary>Staff switch: an inactive user cannot sign in or refresh, and its sessions stop at once.</summary>
     [Alias("set-active")] Task SetActiveAsync(bool active);

@@ -89,6 +89,65 @@ public sealed class DurabilityTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_test_numbers_new_code_is_not_taken_for_its_spent_one_after_deactivation()
+    {
+        var grain = fixture.Grains.GetGrain<IPhoneGrain>(ClusterFixture.TestNumber);
+        fixture.Time.Advance(TimeSpan.FromSeconds(61));
+        await grain.RequestCodeAsync(Client);
+        Assert.Equal(VerifyStatus.Success, (await grain.VerifyAsync(ClusterFixture.TestNumberCode, Device("d"))).Status);
+        fixture.Time.Advance(TimeSpan.FromSeconds(61));
+        Assert.Equal(SendCodeStatus.Sent, (await grain.RequestCodeAsync(Client)).Status);
+
+        await fixture.Cluster.DeactivateAsync(grain);
+
+        Assert.Equal(VerifyStatus.Success, (await grain.VerifyAsync(ClusterFixture.TestNumberCode, Device("d"))).Status);
+    }
+
+    [Fact]
+    public async Task A_login_racing_an_account_deletion_neither_deadlocks_nor_revives_the_account()
+    {
+        for (var round = 0; round < 5; round++)
+        {
+            var phone = TestSettings.NewPhone();
+            var phoneGrain = fixture.Grains.GetGrain<IPhoneGrain>(phone);
+            await phoneGrain.RequestCodeAsync(Client);
+            var first = await phoneGrain.VerifyAsync(fixture.Outbox.LatestCodeFor(phone), Device("a"));
+            var user = fixture.Grains.GetGrain<IUserGrain>(first.User!.Id);
+            fixture.Time.Advance(TimeSpan.FromSeconds(61));
+            await phoneGrain.RequestCodeAsync(Client);
+            var code = fixture.Outbox.LatestCodeFor(phone);
+
+            // What DELETE /me does (delete, then unbind), at the same time as a login on another device.
+            var deletion = Task.Run(async () =>
+            {
+                var deleted = await user.DeleteAccountAsync(PhoneGrainTests.SessionOf(first.Tokens!.Access));
+                await fixture.Grains.GetGrain<IPhoneGrain>(deleted.Phone!).UnbindAsync(first.User.Id);
+                return deleted;
+            });
+            var loggingIn = phoneGrain.VerifyAsync(code, Device("b"));
+            await Task.WhenAll(deletion, loggingIn).WaitAsync(TimeSpan.FromSeconds(8));
+            var deleted = await deletion;
+            var login = await loggingIn;
+
+            Assert.Equal(AccountStatus.Ok, deleted.Status);
+            Assert.Equal(VerifyStatus.Success, login.Status);
+            if (login.User!.Id == first.User.Id)
+            {
+                // The login ran first: its session went with the account, and the phone is free again.
+                Assert.False(await user.IsSessionLiveAsync(PhoneGrainTests.SessionOf(login.Tokens!.Access)));
+            }
+            else
+            {
+                // The deletion ran first: the login found the tombstone and started a new account.
+                Assert.True(login.NewUser);
+                Assert.True(await fixture.Grains.GetGrain<IUserGrain>(login.User.Id).IsSessionLiveAsync(PhoneGrainTests.SessionOf(login.Tokens!.Access)));
+            }
+
+            Assert.False(await user.IsSessionLiveAsync(PhoneGrainTests.SessionOf(first.Tokens!.Access)));
+        }
+    }
+
+    [Fact]
     public async Task Sessions_are_bounded_and_the_least_recently_used_is_evicted()
     {
         var user = fixture.Grains.GetGrain<IUserGrain>(Guid.NewGuid());

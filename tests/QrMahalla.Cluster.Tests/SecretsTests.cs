@@ -63,6 +63,23 @@ public sealed class SecretsTests
         Assert.Contains("'k1'", error.Message);
     }
 
+    [Theory]
+    [InlineData("public")]
+    [InlineData("secP256k1")]
+    [InlineData("brainpoolP256r1")]
+    public void A_signing_key_that_cannot_sign_es256_is_refused_at_start(string kind)
+    {
+        using var ec = kind == "public" ? System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256)
+            : System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.CreateFromFriendlyName(kind));
+        var pem = kind == "public" ? ec.ExportSubjectPublicKeyInfoPem() : ec.ExportPkcs8PrivateKeyPem();
+        var jwt = new JwtOptions { SigningKeys = [new SigningKeyOptions { Kid = "k1", Pem = pem }] };
+
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            AuthSecrets.Load(new OtpOptions { HashKey = TestSettings.Secrets.HashKey }, jwt, new Environment("Production"), TestSettings.NewTempFolder("secrets")));
+
+        Assert.Contains("'k1'", error.Message);
+    }
+
     [Fact]
     public void Test_numbers_are_refused_in_production_unless_allowed()
     {

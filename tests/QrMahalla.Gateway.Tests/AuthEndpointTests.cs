@@ -114,6 +114,17 @@ public sealed class AuthEndpointTests(GatewayFactory factory)
         await Api.Error(await api.PostRawAsync("/api/users/auth/", body), HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
     }
 
+    [Fact]
+    public async Task A_chunked_form_body_over_the_limit_gets_413()
+    {
+        var content = new StreamContent(new MemoryStream(Encoding.ASCII.GetBytes("phone=" + new string('9', 100_000))));
+        content.Headers.ContentType = new("application/x-www-form-urlencoded");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/users/auth/") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        await Api.Error(await api.Http.SendAsync(request), HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
+    }
+
     [Theory]
     [InlineData("not a phone")]
     [InlineData("+99890123")]

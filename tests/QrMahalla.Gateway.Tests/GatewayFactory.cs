@@ -79,11 +79,16 @@ public class GatewayFactory : WebApplicationFactory<Program>
 /// </summary>
 internal sealed class LoopbackPeer : IStartupFilter
 {
+    public const string LocalPortHeader = "X-Test-Local-Port";
+
     public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
     {
         app.Use((context, nextMiddleware) =>
         {
             context.Connection.RemoteIpAddress ??= IPAddress.Loopback;
+
+            // Which of the gateway's listeners the request "arrived on" (the main port unless a test says otherwise).
+            context.Connection.LocalPort = int.TryParse(context.Request.Headers[LocalPortHeader], out var port) ? port : 5080;
             return nextMiddleware(context);
         });
         next(app);

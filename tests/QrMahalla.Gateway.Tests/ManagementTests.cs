@@ -114,7 +114,7 @@ public sealed class ProductionManagementTests
     }
 
     [Fact]
-    public async Task Metrics_and_dashboard_answer_only_on_the_management_port_and_the_dashboard_wants_the_password()
+    public async Task Metrics_and_dashboard_answer_only_on_the_management_port_whatever_the_host_header_and_the_dashboard_wants_the_password()
     {
         await using var factory = new GatewayFactory(TestSettings.NewTempFolder("prod-management"), ProductionSettings(new()
         {
@@ -123,10 +123,16 @@ public sealed class ProductionManagementTests
         }), "Production");
         var http = factory.CreateClient();
 
-        async Task<HttpStatusCode> GetAsync(string host, string path, string? basic = null)
+        // "localhost" arrives on the main port; "management" on 9464, the configured management port.
+        async Task<HttpStatusCode> GetAsync(string listener, string path, string? basic = null)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, path);
-            request.Headers.Host = host;
+            request.Headers.Host = "127.0.0.1:9464";
+            if (listener == "127.0.0.1:9464")
+            {
+                request.Headers.Add(LoopbackPeer.LocalPortHeader, "9464");
+            }
+
             if (basic is not null)
             {
                 request.Headers.Authorization = new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(basic)));

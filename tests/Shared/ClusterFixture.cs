@@ -28,6 +28,10 @@ public class ClusterFixture : IAsyncLifetime
         Silos = silos;
     }
 
+    /// <summary>An app-store review number configured in every test cluster.</summary>
+    public const string TestNumber = "+998909999999";
+    public const string TestNumberCode = "424242";
+
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
 
     public string Folder { get; }
@@ -104,6 +108,7 @@ public class ClusterFixture : IAsyncLifetime
         }
 
         settings["Sms:Provider"] = "File";
+        settings[$"Otp:TestNumbers:{TestNumber[1..]}"] = TestNumberCode;
         settings["Sms:FilePath"] = Outbox.Path;
         return settings;
     }

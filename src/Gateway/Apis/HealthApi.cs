@@ -21,7 +21,7 @@ public static class HealthApi
         {
             var report = await grains.GetGrain<IHealthGrain>(0).CheckAsync().WaitAsync(ReadyTimeout);
             return report.StorageReachable
-                ? TypedResults.Ok(new { status = "ready", silo = report.Silo })
+                ? TypedResults.Ok(new { status = "ready" })
                 : Errors.Unavailable();
         }
         catch (Exception e) when (e is not OperationCanceledException)

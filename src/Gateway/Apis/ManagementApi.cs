@@ -19,15 +19,28 @@ public static class ManagementApi
 
     public static WebApplication MapManagementEndpoints(this WebApplication app)
     {
-        var management = app.Environment.IsDevelopment() ? null : ListenOnManagementUrls(app);
-        var metrics = app.MapPrometheusScrapingEndpoint("/metrics");
-        RestrictTo(metrics, management);
+        if (!app.Environment.IsDevelopment())
+        {
+            // Decided by the socket the request came in on; a Host header is the client's to choose.
+            var ports = ListenOnManagementUrls(app);
+            app.Use((context, next) =>
+            {
+                if (IsManagementPath(context.Request.Path) && !ports.Contains(context.Connection.LocalPort))
+                {
+                    context.Response.StatusCode = StatusCodes.Status404NotFound;
+                    return Task.CompletedTask;
+                }
+
+                return next(context);
+            });
+        }
+
+        app.MapPrometheusScrapingEndpoint("/metrics");
 
         var dashboard = app.Services.GetRequiredService<IOptions<QrMahalla.Grains.Options.DashboardOptions>>().Value;
         if (dashboard.Enabled)
         {
             var endpoints = app.MapOrleansDashboard(routePrefix: DashboardPath);
-            RestrictTo(endpoints, management);
             if (!app.Environment.IsDevelopment())
             {
                 endpoints.AddEndpointFilter((context, next) => BasicAuthorized(context.HttpContext, dashboard)
@@ -39,8 +52,11 @@ public static class ManagementApi
         return app;
     }
 
-    /// <summary>Adds the management addresses to the ones the gateway already listens on; returns their host patterns.</summary>
-    private static string[] ListenOnManagementUrls(WebApplication app)
+    private static bool IsManagementPath(PathString path) =>
+        path.StartsWithSegments("/metrics") || path.StartsWithSegments(DashboardPath);
+
+    /// <summary>Adds the management addresses to the ones the gateway already listens on; returns their ports.</summary>
+    private static HashSet<int> ListenOnManagementUrls(WebApplication app)
     {
         var options = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value;
         var main = (app.Configuration["urls"] ?? "http://localhost:5000").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -49,15 +65,7 @@ public static class ManagementApi
             app.Urls.Add(url);
         }
 
-        return options.ManagementUrls.Select(url => $"*:{new Uri(url).Port}").ToArray();
-    }
-
-    private static void RestrictTo(IEndpointConventionBuilder endpoints, string[]? hosts)
-    {
-        if (hosts is { Length: > 0 })
-        {
-            endpoints.RequireHost(hosts);
-        }
+        return options.ManagementUrls.Select(url => new Uri(url).Port).ToHashSet();
     }
 
     private static bool BasicAuthorized(HttpContext context, QrMahalla.Grains.Options.DashboardOptions dashboard)

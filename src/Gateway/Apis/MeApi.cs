@@ -64,7 +64,13 @@ public static class MeApi
     private static async Task<IResult> DeleteAccountAsync(ClaimsPrincipal user, IGrainFactory grains)
     {
         var (grain, sid) = Caller(user, grains);
-        return Outcomes.ToHttp((await grain.DeleteAccountAsync(sid)).Status, TypedResults.NoContent);
+        var deleted = await grain.DeleteAccountAsync(sid);
+        if (deleted is { Status: AccountStatus.Ok, Phone: { Length: > 0 } phone })
+        {
+            await grains.GetGrain<IPhoneGrain>(phone).UnbindAsync(grain.GetPrimaryKey());
+        }
+
+        return Outcomes.ToHttp(deleted.Status, TypedResults.NoContent);
     }
 
     private static async Task<IResult> GetSessionsAsync(ClaimsPrincipal user, IGrainFactory grains)

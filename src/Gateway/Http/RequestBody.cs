@@ -26,11 +26,8 @@ public sealed class RequestBody
             return (null, Errors.TooLarge());
         }
 
-        if (request.HasFormContentType)
-        {
-            return await ReadFormAsync(request);
-        }
-
+        // Every body is read into memory up to the limit first, whatever its type or framing (chunked bodies
+        // announce no length), so nothing larger is ever buffered and every oversized body gets the same 413.
         using var buffer = new MemoryStream();
         var chunk = new byte[4096];
         int read;
@@ -41,6 +38,13 @@ public sealed class RequestBody
             {
                 return (null, Errors.TooLarge());
             }
+        }
+
+        if (request.HasFormContentType)
+        {
+            buffer.Position = 0;
+            request.Body = buffer;
+            return await ReadFormAsync(request);
         }
 
         if (buffer.Length == 0)
@@ -87,7 +91,9 @@ public sealed class RequestBody
     {
         try
         {
-            var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
+            var form = await request.ReadFormAsync(
+                new Microsoft.AspNetCore.Http.Features.FormOptions { BufferBodyLengthLimit = MaxBytes, MultipartBodyLengthLimit = MaxBytes, ValueCountLimit = 64 },
+                request.HttpContext.RequestAborted);
             var fields = form.ToDictionary(f => f.Key, f => (string?)f.Value.ToString(), StringComparer.Ordinal);
             return (new RequestBody(fields), null);
         }

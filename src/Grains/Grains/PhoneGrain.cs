@@ -33,8 +33,11 @@ public sealed partial class PhoneGrain(
     {
         // The code state is not rewritten on success; the binding's record of the consumed code is what makes it
         // spent. Fold that record back in, so a reactivated grain never sees a used code as outstanding.
+        // A test number's fixed code hashes the same every time, so the hash alone cannot tell a spent code from a
+        // new one: only a code sent before the consumption was recorded is the spent one.
         var state = code.State;
         if (state.CodeHash is { } hash && binding.State.ConsumedCodeHash is { } consumed
+            && state.LastSentAt <= binding.State.ConsumedAt
             && CryptographicOperations.FixedTimeEquals(hash, consumed))
         {
             ForgetCode(state);
@@ -119,11 +122,22 @@ public sealed partial class PhoneGrain(
         binding.State.UserId ??= Guid.NewGuid();
         binding.State.BoundAt ??= now;
         binding.State.ConsumedCodeHash = state.CodeHash;
+        binding.State.ConsumedAt = now;
         await binding.WriteStateAsync();
         ForgetCode(state);
 
         var userId = binding.State.UserId.Value;
         var signIn = await GrainFactory.GetGrain<IUserGrain>(userId).SignInAsync(Phone, device);
+        if (signIn.Status == SignInStatus.Deleted)
+        {
+            // The bound account was deleted (its unbinding may not have run yet): this login starts a new one.
+            binding.State.UserId = userId = Guid.NewGuid();
+            binding.State.BoundAt = now;
+            await binding.WriteStateAsync();
+            newUser = true;
+            signIn = await GrainFactory.GetGrain<IUserGrain>(userId).SignInAsync(Phone, device);
+        }
+
         return signIn.Status == SignInStatus.Success
             ? new VerifyResult(VerifyStatus.Success, Tokens: signIn.Tokens, User: signIn.User, NewUser: newUser)
             : new VerifyResult(VerifyStatus.UserInactive);

@@ -27,4 +27,5 @@ public sealed class PhoneBindingState
     [Id(0)] public Guid? UserId { get; set; }
     [Id(1)] public DateTimeOffset? BoundAt { get; set; }
     [Id(2)] public byte[]? ConsumedCodeHash { get; set; }
+    [Id(3)] public DateTimeOffset? ConsumedAt { get; set; }
 }

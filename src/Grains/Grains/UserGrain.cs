@@ -27,6 +27,11 @@ public sealed class UserGrain(
     public async Task<SignInResult> SignInAsync(string phone, DeviceInfo device)
     {
         var now = clock.UtcNow;
+        if (State.Deleted)
+        {
+            return new SignInResult(SignInStatus.Deleted);
+        }
+
         if (!State.Registered)
         {
             State.Registered = true;
@@ -178,20 +183,20 @@ public sealed class UserGrain(
         return new RevokeResult(AccountStatus.Ok);
     }
 
-    public async Task<RevokeResult> DeleteAccountAsync(string sessionId)
+    public async Task<DeleteAccountResult> DeleteAccountAsync(string sessionId)
     {
         if (!IsLive(sessionId))
         {
-            return new RevokeResult(AccountStatus.SessionRevoked);
+            return new DeleteAccountResult(AccountStatus.SessionRevoked);
         }
 
-        // Profile first, binding second: a crash in between leaves a phone bound to an empty account, which the
-        // next login registers afresh, rather than personal data nobody can reach or delete.
+        // Profile and sessions go now, leaving only a tombstone, so a login racing this deletion cannot bring the
+        // account back. This grain never calls the phone grain (which may be calling it): the caller unbinds the
+        // phone next, and a crash before that is healed by the next login, which finds the tombstone and binds anew.
         var phone = State.Phone;
-        await user.ClearStateAsync();
-        await GrainFactory.GetGrain<IPhoneGrain>(phone).UnbindAsync(Id);
-        DeactivateOnIdle();
-        return new RevokeResult(AccountStatus.Ok);
+        user.State = new UserState { Deleted = true };
+        await user.WriteStateAsync();
+        return new DeleteAccountResult(AccountStatus.Ok, phone);
     }
 
     public async Task SetActiveAsync(bool active)

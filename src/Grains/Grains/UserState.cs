@@ -18,6 +18,9 @@ public sealed class UserState
 
     /// <summary>Sessions by device id.</summary>
     [Id(11)] public Dictionary<string, SessionState> Sessions { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>A tombstone: the account was deleted and holds nothing else; it never signs in again.</summary>
+    [Id(12)] public bool Deleted { get; set; }
 }
 
 [GenerateSerializer, Alias("qrm.session-state")]

@@ -216,10 +216,19 @@ public static class QrMahallaSiloExtensions
         {
             var total = services.GetRequiredService<IOptions<SmsOptions>>().Value.Timeout;
             options.TotalRequestTimeout.Timeout = total;
-            options.AttemptTimeout.Timeout = TimeSpan.FromTicks(Math.Max(total.Ticks / 3, TimeSpan.FromMilliseconds(500).Ticks));
+
+            // One attempt may use the whole budget: a slow provider may still deliver, and a retry would send twice.
+            options.AttemptTimeout.Timeout = total;
             options.Retry.MaxRetryAttempts = 2;
             options.Retry.UseJitter = true;
             options.Retry.Delay = TimeSpan.FromMilliseconds(200);
+            options.Retry.ShouldHandle = args => ValueTask.FromResult(args.Outcome switch
+            {
+                { Exception: HttpRequestException } => true,
+                { Result.StatusCode: System.Net.HttpStatusCode.TooManyRequests or System.Net.HttpStatusCode.RequestTimeout } => true,
+                { Result: { } response } => (int)response.StatusCode >= 500,
+                _ => false,
+            });
             options.CircuitBreaker.SamplingDuration = options.AttemptTimeout.Timeout * 2 + TimeSpan.FromSeconds(30);
             options.CircuitBreaker.BreakDuration = TimeSpan.FromSeconds(15);
         });

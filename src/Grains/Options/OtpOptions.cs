@@ -9,7 +9,7 @@ public sealed class OtpOptions
 {
     public const string Section = "Otp";
 
-    [Range(4, 10)] public int Length { get; set; } = 6;
+    [Range(4, 9)] public int Length { get; set; } = 6;
     public TimeSpan CodeLifetime { get; set; } = TimeSpan.FromSeconds(120);
     [Range(1, 100)] public int MaxAttempts { get; set; } = 5;
     public TimeSpan ResendCooldown { get; set; } = TimeSpan.FromSeconds(60);

@@ -100,10 +100,22 @@ public sealed class AuthSecrets
             throw new InvalidOperationException($"Jwt:SigningKeys key '{options.Kid}' is not a PEM-encoded EC private key.");
         }
 
-        if (ec.KeySize != 256)
+        // A public key or another 256-bit curve would pass the import and fail only at the first login.
+        ECParameters parameters;
+        try
+        {
+            parameters = ec.ExportParameters(includePrivateParameters: true);
+        }
+        catch (CryptographicException)
         {
             ec.Dispose();
-            throw new InvalidOperationException($"Jwt:SigningKeys key '{options.Kid}' must be a P-256 key for ES256.");
+            throw new InvalidOperationException($"Jwt:SigningKeys key '{options.Kid}' has no private part; it cannot sign.");
+        }
+
+        if (parameters.D is null || parameters.Curve.Oid?.Value != ECCurve.NamedCurves.nistP256.Oid.Value)
+        {
+            ec.Dispose();
+            throw new InvalidOperationException($"Jwt:SigningKeys key '{options.Kid}' must be a P-256 private key for ES256.");
         }
 
         return new ECDsaSecurityKey(ec) { KeyId = options.Kid };
