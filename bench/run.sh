@@ -113,6 +113,16 @@ for silos in 2 1; do
   PID_LIST=$(IFS=,; echo "${CLUSTER_PIDS[*]}")
   drive "cluster-$silos/ceiling-http" empty --concurrency "$CONCURRENCY" --target "$T" --pids "$PID_LIST"
   next_offset; drive "cluster-$silos/send" send --concurrency "$CONCURRENCY" --target "$T" --phone-offset $PHONE_OFFSET --pids "$PID_LIST"
+  if [ "$silos" = 2 ]; then
+    # The same load through a second gateway that keeps per-address limits on (set so high they never refuse):
+    # the cost of the extra grain hop that a limit of 0 skips.
+    LPORT=$(free_port)
+    Gateway__CoHostSilo=false RateLimiting__SendPerIpPerMinute=1000000 RateLimiting__VerifyPerIpPerMinute=1000000 \
+      Urls="http://127.0.0.1:$LPORT" dotnet "$GATEWAY_DLL" > "$WORK/limited-gateway.log" 2>&1 &
+    LIMITED=$!; PIDS+=("$LIMITED"); wait_ready "http://127.0.0.1:$LPORT"
+    next_offset; drive "cluster-$silos/send-address-limit-on" send --concurrency "$CONCURRENCY" --target "http://127.0.0.1:$LPORT" --phone-offset $PHONE_OFFSET
+    kill -9 "$LIMITED"
+  fi
   next_offset; drive "cluster-$silos/login" login --concurrency "$CONCURRENCY" --target "$T" --phone-offset $PHONE_OFFSET --outbox "$WORK/sms-outbox.jsonl" --pids "$PID_LIST"
   if [ "$silos" = 2 ]; then
     next_offset; drive "cluster-$silos/refresh" refresh --concurrency "$CONCURRENCY" --target "$T" --phone-offset $PHONE_OFFSET --outbox "$WORK/sms-outbox.jsonl" --pids "$PID_LIST"

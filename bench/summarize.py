@@ -27,6 +27,7 @@ ratio("cluster send-code/s / PostgreSQL upsert ceiling", "cluster-2/send", "post
 ratio("cluster login/s / (PostgreSQL upsert ceiling / 3 writes)", "cluster-2/login", "postgres/ceiling-upsert", 3)
 ratio("cluster send-code/s / HTTP ceiling of the same gateway", "cluster-2/send", "cluster-2/ceiling-http")
 ratio("send-code/s with 2 silos / with 1 silo", "cluster-2/send", "cluster-1/send")
+ratio("send-code/s, address limit off (no hop) / on", "cluster-2/send", "cluster-2/send-address-limit-on")
 ratio("login/s with 2 silos / with 1 silo", "cluster-2/login", "cluster-1/login")
 if "cluster-2/send-open-half" in by:
     r = by["cluster-2/send-open-half"]
