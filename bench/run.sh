@@ -117,7 +117,7 @@ for silos in 2 1; do
     # The same load through a second gateway that keeps per-address limits on (set so high they never refuse):
     # the cost of the extra grain hop that a limit of 0 skips.
     LPORT=$(free_port)
-    Gateway__CoHostSilo=false RateLimiting__SendPerIpPerMinute=1000000 RateLimiting__VerifyPerIpPerMinute=1000000 \
+    Gateway__CoHostSilo=false RateLimiting__SendPerIpPerMinute=100000 RateLimiting__VerifyPerIpPerMinute=100000 \
       Urls="http://127.0.0.1:$LPORT" dotnet "$GATEWAY_DLL" > "$WORK/limited-gateway.log" 2>&1 &
     LIMITED=$!; PIDS+=("$LIMITED"); wait_ready "http://127.0.0.1:$LPORT"
     next_offset; drive "cluster-$silos/send-address-limit-on" send --concurrency "$CONCURRENCY" --target "http://127.0.0.1:$LPORT" --phone-offset $PHONE_OFFSET

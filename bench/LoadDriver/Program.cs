@@ -33,6 +33,7 @@ static async Task<Dictionary<string, object?>> Run(Options options, Func<long, C
 {
     var cpuBefore = options.Pids.ToDictionary(pid => pid, ProcessStats.CpuSeconds);
     var latencies = new ConcurrentBag<double>();
+    var trace = options.Trace is { } tracePath ? new ConcurrentQueue<string>() : null;
     long ok = 0, failed = 0, next = 0;
     using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(options.DurationSeconds));
     var clock = Stopwatch.StartNew();
@@ -53,6 +54,7 @@ static async Task<Dictionary<string, object?>> Run(Options options, Func<long, C
 
         latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         Interlocked.Increment(ref success ? ref ok : ref failed);
+        trace?.Enqueue(string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalSeconds:0.000} {(success ? 1 : 0)} {HttpWorkloads.Phone(options, id)}"));
     }
 
     if (options.Rate > 0)
@@ -88,6 +90,11 @@ static async Task<Dictionary<string, object?>> Run(Options options, Func<long, C
     }
 
     var elapsed = clock.Elapsed.TotalSeconds;
+    if (trace is not null)
+    {
+        await File.WriteAllLinesAsync(options.Trace!, trace);
+    }
+
     var sorted = latencies.Order().ToArray();
     double Percentile(double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
     return new Dictionary<string, object?>
@@ -111,7 +118,7 @@ static async Task<Dictionary<string, object?>> Run(Options options, Func<long, C
 
 sealed record Options(
     string Workload, string Target, int Concurrency, int Rate, int DurationSeconds, string? Outbox, long PhoneOffset,
-    string? Out, string Label, int[] Pids, string? Database, string? ClusterConnection, string? ClusterId, long Max)
+    string? Out, string Label, int[] Pids, string? Database, string? ClusterConnection, string? ClusterId, long Max, string? Trace)
 {
     public static Options Parse(string[] args)
     {
@@ -123,9 +130,12 @@ sealed record Options(
 
         string Get(string key, string fallback) => map.TryGetValue(key, out var value) ? value : fallback;
         var target = Get("target", "http://127.0.0.1:5080");
-        if (!Uri.TryCreate(target, UriKind.Absolute, out var uri) || !IPAddress.IsLoopback(Dns.GetHostAddresses(uri.Host)[0]))
+        foreach (var one in target.Split(','))
         {
-            throw new ArgumentException("The load driver only targets loopback addresses.");
+            if (!Uri.TryCreate(one, UriKind.Absolute, out var uri) || !IPAddress.IsLoopback(Dns.GetHostAddresses(uri.Host)[0]))
+            {
+                throw new ArgumentException("The load driver only targets loopback addresses.");
+            }
         }
 
         return new Options(
@@ -134,7 +144,7 @@ sealed record Options(
             map.GetValueOrDefault("out"), Get("label", ""),
             Get("pids", "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray(),
             map.GetValueOrDefault("db"), map.GetValueOrDefault("cluster-connection"), map.GetValueOrDefault("cluster-id"),
-            long.Parse(Get("max", "0")));
+            long.Parse(Get("max", "0")), map.GetValueOrDefault("trace"));
     }
 }
 
@@ -169,14 +179,12 @@ static class ProcessStats
 /// <summary>The workloads that go through a gateway over HTTP.</summary>
 static class HttpWorkloads
 {
+    public static string Phone(Options options, long id) => $"+99890{(options.PhoneOffset + id) % 10_000_000:D7}";
+
     public static async Task<Func<long, CancellationToken, Task<bool>>> CreateAsync(Options options)
     {
-        var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
-        {
-            BaseAddress = new Uri(options.Target),
-            Timeout = TimeSpan.FromSeconds(30),
-        };
-        string Phone(long id) => $"+99890{(options.PhoneOffset + id) % 10_000_000:D7}";
+        var http = new Balancer(options.Target.Split(','));
+        string Phone(long id) => HttpWorkloads.Phone(options, id);
 
         switch (options.Workload)
         {
@@ -356,5 +364,35 @@ static class Activations
                 .ToDictionary(s => s.GrainType.Split(',')[0].Split('.').Last(), s => s.ActivationCount));
         await host.StopAsync();
         return new Dictionary<string, object?> { ["label"] = options.Label, ["workload"] = "activations", ["per_silo"] = perSilo };
+    }
+}
+
+/// <summary>
+/// Plays the load balancer in front of several gateways: requests go round-robin, and one refused at the socket
+/// (a stopped gateway) is sent once to the next gateway, as a balancer's health check would route it.
+/// </summary>
+sealed class Balancer(string[] targets)
+{
+    private readonly HttpClient[] clients = targets.Select(t => new HttpClient(
+        new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+    { BaseAddress = new Uri(t), Timeout = TimeSpan.FromSeconds(30) }).ToArray();
+    private int next;
+
+    public Task<HttpResponseMessage> GetAsync(string path, CancellationToken ct = default) => SendAsync(c => c.GetAsync(path, ct));
+
+    public Task<HttpResponseMessage> PostAsJsonAsync<T>(string path, T body, CancellationToken ct = default) =>
+        SendAsync(c => c.PostAsJsonAsync(path, body, ct));
+
+    private async Task<HttpResponseMessage> SendAsync(Func<HttpClient, Task<HttpResponseMessage>> send)
+    {
+        var first = (int)((uint)Interlocked.Increment(ref next) % clients.Length);
+        try
+        {
+            return await send(clients[first]);
+        }
+        catch (HttpRequestException) when (clients.Length > 1)
+        {
+            return await send(clients[(first + 1) % clients.Length]);
+        }
     }
 }

@@ -20,9 +20,9 @@ try
     await app.RunAsync();
     return 0;
 }
-catch (Exception e) when (e is InvalidOperationException or OptionsValidationException)
+catch (Exception e) when (e is InvalidOperationException or OptionsValidationException or AggregateException { InnerException: OptionsValidationException })
 {
-    Console.Error.WriteLine($"QrMahalla.Gateway cannot start: {e.Message}");
+    Console.Error.WriteLine($"QrMahalla.Gateway cannot start: {(e is AggregateException a ? a.InnerException!.Message : e.Message)}");
     return 1;
 }
 

@@ -115,6 +115,8 @@ public static partial class GatewayExtensions
     /// <summary>A co-hosted silo's start-up checks, run before the host starts so a failure is one sentence.</summary>
     public static async Task RunStartupChecksAsync(this WebApplication app)
     {
+        // Options first: a bad setting stops the process here with one sentence, before the host would log it.
+        app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
         if (app.Services.GetService<SiloStartupCheck>() is { } check)
         {
             await check.StartAsync(CancellationToken.None);

@@ -247,8 +247,12 @@ public sealed class SiloStartupCheck(
     private readonly SemaphoreSlim once = new(1, 1);
     private bool done;
 
-    public static Task RunAsync(IServiceProvider services, CancellationToken cancellationToken = default) =>
-        services.GetRequiredService<SiloStartupCheck>().StartAsync(cancellationToken);
+    public static Task RunAsync(IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        // Options first: a bad setting stops the process here with one sentence, before the host would log it.
+        services.GetService<IStartupValidator>()?.Validate();
+        return services.GetRequiredService<SiloStartupCheck>().StartAsync(cancellationToken);
+    }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {

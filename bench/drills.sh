@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Failure drills: under steady login load, (1) SIGKILL one of two silos, (2) restart PostgreSQL, (3) stop one of two
+# gateways. For each: requests failed, time to recover, and what the database holds afterwards. Loopback only.
+# Usage: bench/drills.sh [login rate per second, default 30] [seconds of load, default 60; the fault comes at a third]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RATE=${1:-30}
+DURATION=${2:-60}
+FAULT_AT=$((DURATION / 3))
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+mkdir -p bench/results
+RESULTS="bench/results/drills-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
+WORK=$(mktemp -d /tmp/qrm-drills.XXXXXX)
+chmod 755 "$WORK"
+. tools/postgres.sh
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true; done
+  qrm_stop_postgres
+  mkdir -p "${RESULTS%.jsonl}-logs" && cp "$WORK"/*.log "${RESULTS%.jsonl}-logs/" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+dotnet build QrMahalla.Orleans.sln -c Release -nologo -clp:ErrorsOnly
+dotnet build bench/LoadDriver -c Release -nologo -clp:ErrorsOnly
+DRIVER="dotnet bench/LoadDriver/bin/Release/net10.0/QrMahalla.LoadDriver.dll"
+SILO_DLL=src/Silo/bin/Release/net10.0/QrMahalla.Silo.dll
+GATEWAY_DLL=src/Gateway/bin/Release/net10.0/QrMahalla.Gateway.dll
+
+qrm_start_postgres
+PGBIN=$qrm_pg_bin
+psql_q() { qrm_as_postgres "$PGBIN/psql" -h 127.0.0.1 -p "$QRM_PG_PORT" -U postgres -d "$1" -tAc "$2"; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_ready() { for _ in $(seq 1 120); do curl -sf "$1/health/ready" >/dev/null && return 0; sleep 0.5; done; echo "not ready: $1"; return 1; }
+
+export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development Logging__LogLevel__Default=Warning
+export Otp__HashKey=$(openssl rand -base64 32) Jwt__SigningKeys__0__Kid=drill
+export Jwt__SigningKeys__0__Pem="$(openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/dev/null)"
+export Sms__Provider=File Sms__FilePath="$WORK/sms-outbox.jsonl"
+export RateLimiting__SendPerIpPerMinute=0 RateLimiting__VerifyPerIpPerMinute=0
+export Storage__Provider=PostgreSql Cluster__Provider=PostgreSql
+
+drill() { # name fault-command
+  local name=$1 fault=$2 db="drill_$1"
+  psql_q postgres "CREATE DATABASE $db" >/dev/null
+  export Cluster__ClusterId=$db Storage__ConnectionString="Host=127.0.0.1;Port=$QRM_PG_PORT;Username=postgres;Database=$db;Maximum Pool Size=200"
+  SILOS=(); GATEWAYS=(); TARGETS=()
+  for i in 1 2; do
+    Cluster__SiloPort=$(free_port) Cluster__GatewayPort=$(free_port) dotnet "$SILO_DLL" > "$WORK/$name-silo-$i.log" 2>&1 &
+    SILOS+=($!); PIDS+=($!)
+  done
+  for _ in $(seq 1 120); do [ "$(psql_q "$db" 'SELECT COUNT(*) FROM qrm_membership WHERE status = 3' 2>/dev/null || echo 0)" = 2 ] && break; sleep 0.5; done
+  for i in 1 2; do
+    local port; port=$(free_port)
+    Gateway__CoHostSilo=false Urls="http://127.0.0.1:$port" dotnet "$GATEWAY_DLL" > "$WORK/$name-gateway-$i.log" 2>&1 &
+    GATEWAYS+=($!); PIDS+=($!); TARGETS+=("http://127.0.0.1:$port")
+  done
+  for t in "${TARGETS[@]}"; do wait_ready "$t"; done
+
+  echo "== drill $name: $RATE logins/s for $DURATION s, fault at $FAULT_AT s"
+  (sleep "$FAULT_AT"; eval "$fault"; date +%s.%N > "$WORK/$name.fault") &
+  local started; started=$(date +%s.%N)
+  $DRIVER --label "drill/$name" --workload login --rate "$RATE" --duration "$DURATION" --outbox "$WORK/sms-outbox.jsonl" \
+    --target "$(IFS=,; echo "${TARGETS[*]}")" --phone-offset $((RANDOM * 100)) --trace "$WORK/$name.trace" --out "$WORK/$name.json" > /dev/null
+  wait
+
+  # What the database holds: one user per phone that logged in, and every binding has its user.
+  local fault_at; fault_at=$(python3 -c "print(round($(cat "$WORK/$name.fault") - $started, 2))")
+  local phones; phones=$(awk '$2 == 1 {print $3}' "$WORK/$name.trace" | sort -u | tr '\n' ',' | sed 's/,$//')
+  psql_q "$db" "SELECT convert_from(payload, 'UTF8')::jsonb->>'phone' FROM qrm_grain_state WHERE state_name = 'user' AND payload IS NOT NULL" | sort > "$WORK/$name.users"
+  psql_q "$db" "SELECT key_string FROM qrm_grain_state WHERE state_name = 'binding'" | sort > "$WORK/$name.bindings"
+  python3 - "$WORK/$name.json" "$WORK/$name.trace" "$WORK/$name.users" "$WORK/$name.bindings" "$fault_at" "$name" >> "$RESULTS" <<'PY'
+import json, sys
+result = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+trace = [line.split() for line in open(sys.argv[2]) if line.strip()]
+users = [u for u in open(sys.argv[3]).read().split() if u]
+bindings = set(b for b in open(sys.argv[4]).read().split() if b)
+fault_at = float(sys.argv[5])
+failures = sorted(float(t) for t, ok, _ in trace if ok == "0")
+logged_in = {phone for t, ok, phone in trace if ok == "1"}
+after = [float(t) for t, ok, _ in trace if ok == "1" and float(t) > (failures[-1] if failures else fault_at)]
+print(json.dumps({
+    "drill": sys.argv[6], "requests": len(trace), "failed": len(failures),
+    "fault_at_s": fault_at,
+    "first_failure_s": failures[0] if failures else None, "last_failure_s": failures[-1] if failures else None,
+    "recovered_after_fault_s": round(failures[-1] - fault_at, 2) if failures else 0.0,
+    "p99_ms": result["p99_ms"], "max_ms": result["max_ms"],
+    "lost_users": len([p for p in logged_in if p not in set(users)]),
+    "duplicate_users": len(users) - len(set(users)),
+    "bindings_without_user": len([b for b in bindings if b not in set(users)]),
+    "users_without_binding": len([u for u in set(users) if u not in bindings]),
+}))
+PY
+  tail -1 "$RESULTS"
+  for pid in "${SILOS[@]}" "${GATEWAYS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+}
+
+drill silo-sigkill 'kill -9 ${SILOS[0]}'
+drill postgres-restart 'qrm_restart_postgres'
+drill gateway-stop 'kill -TERM ${GATEWAYS[1]}'
+echo "== done: $RESULTS"
