@@ -16,7 +16,7 @@ fi
 . tools/postgres.sh
 trap qrm_stop_postgres EXIT
 if [ -z "${QRM_TEST_POSTGRES:-}" ]; then
-  if qrm_start_postgres -c fsync=off -c synchronous_commit=off; then
+  if qrm_start_postgres -c fsync=off -c synchronous_commit=off -c max_connections=1000; then
     export QRM_TEST_POSTGRES="$QRM_PG_CONNECTION"
   else
     echo "PostgreSQL could not be started; the tests that need it will fail"
