@@ -77,6 +77,16 @@ public sealed class UserGrain(
             return new RefreshResult(RefreshStatus.UserInactive);
         }
 
+        var now = clock.UtcNow;
+        if (jwt.RefreshReuseGrace > TimeSpan.Zero
+            && string.Equals(session.PreviousRefreshTokenId, request.TokenId, StringComparison.Ordinal)
+            && now - session.RotatedAt <= jwt.RefreshReuseGrace)
+        {
+            // The same client retrying a refresh whose answer it lost: it gets the session's current pair (same jti),
+            // nothing rotates, and nothing is written.
+            return new RefreshResult(RefreshStatus.Success, tokens.Issue(Id, session.SessionId, State.Role, session.RefreshTokenId));
+        }
+
         if (!string.Equals(session.RefreshTokenId, request.TokenId, StringComparison.Ordinal))
         {
             // A refresh token that was already rotated away is being replayed: whoever holds it may be a thief.
@@ -85,13 +95,15 @@ public sealed class UserGrain(
             return new RefreshResult(RefreshStatus.InvalidToken);
         }
 
-        session.LastSeenAt = clock.UtcNow;
+        session.LastSeenAt = now;
         session.Ip = request.Client.Ip ?? session.Ip;
         session.UserAgent = request.Client.UserAgent ?? session.UserAgent;
 
         TokenPair pair;
         if (jwt.RotateRefreshTokens)
         {
+            session.PreviousRefreshTokenId = session.RefreshTokenId;
+            session.RotatedAt = now;
             session.RefreshTokenId = TokenIssuer.NewTokenId();
             pair = tokens.Issue(Id, session.SessionId, State.Role, session.RefreshTokenId);
         }

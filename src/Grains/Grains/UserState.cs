@@ -36,6 +36,10 @@ public sealed class SessionState
 
     /// <summary>The <c>jti</c> of the only refresh token that is still good for this session.</summary>
     [Id(7)] public string RefreshTokenId { get; set; } = "";
+
+    /// <summary>The refresh token id rotated away last, and when: a retry inside <c>Jwt:RefreshReuseGrace</c> is not a theft.</summary>
+    [Id(8)] public string? PreviousRefreshTokenId { get; set; }
+    [Id(9)] public DateTimeOffset? RotatedAt { get; set; }
 }
 
 public static class UserRoles

@@ -14,6 +14,12 @@ public sealed class JwtOptions
     [Range(1, 1000)] public int MaxSessionsPerUser { get; set; } = 20;
     public bool RotateRefreshTokens { get; set; } = true;
 
+    /// <summary>
+    /// How long after a rotation the previous refresh token may be presented again (a client retrying after a lost
+    /// response) and get the session's current pair instead of revoking it. 0: any replay revokes the session.
+    /// </summary>
+    public TimeSpan RefreshReuseGrace { get; set; } = TimeSpan.Zero;
+
     /// <summary>Signing keys, oldest first: the last one signs, all of them validate.</summary>
     public List<SigningKeyOptions> SigningKeys { get; set; } = [];
 }
