@@ -13,27 +13,11 @@ mkdir -p bench/results
 RESULTS="bench/results/drills-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
 WORK=$(mktemp -d /tmp/qrm-drills.XXXXXX)
 chmod 755 "$WORK"
-. tools/postgres.sh
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true; done
-  qrm_stop_postgres
-  mkdir -p "${RESULTS%.jsonl}-logs" && cp "$WORK"/*.log "${RESULTS%.jsonl}-logs/" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-dotnet build QrMahalla.Orleans.sln -c Release -nologo -clp:ErrorsOnly
-dotnet build bench/LoadDriver -c Release -nologo -clp:ErrorsOnly
-DRIVER="dotnet bench/LoadDriver/bin/Release/net10.0/QrMahalla.LoadDriver.dll"
-SILO_DLL=src/Silo/bin/Release/net10.0/QrMahalla.Silo.dll
-GATEWAY_DLL=src/Gateway/bin/Release/net10.0/QrMahalla.Gateway.dll
+. bench/common.sh
 
 qrm_start_postgres
 PGBIN=$qrm_pg_bin
 psql_q() { qrm_as_postgres "$PGBIN/psql" -h 127.0.0.1 -p "$QRM_PG_PORT" -U postgres -d "$1" -tAc "$2"; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_ready() { for _ in $(seq 1 120); do curl -sf "$1/health/ready" >/dev/null && return 0; sleep 0.5; done; echo "not ready: $1"; return 1; }
 
 export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development Logging__LogLevel__Default=Warning
 export Otp__HashKey=$(openssl rand -base64 32) Jwt__SigningKeys__0__Kid=drill

@@ -12,22 +12,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 mkdir -p bench/results
 RESULTS="bench/results/run-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
 WORK=$(mktemp -d /tmp/qrm-bench.XXXXXX)
-. tools/postgres.sh
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true; done
-  qrm_stop_postgres
-  mkdir -p "${RESULTS%.jsonl}-logs" && cp "$WORK"/*.log "${RESULTS%.jsonl}-logs/" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-echo "== build (Release)"
-dotnet build QrMahalla.Orleans.sln -c Release -nologo -clp:ErrorsOnly
-dotnet build bench/LoadDriver -c Release -nologo -clp:ErrorsOnly
-DRIVER="dotnet bench/LoadDriver/bin/Release/net10.0/QrMahalla.LoadDriver.dll"
-SILO_DLL=src/Silo/bin/Release/net10.0/QrMahalla.Silo.dll
-GATEWAY_DLL=src/Gateway/bin/Release/net10.0/QrMahalla.Gateway.dll
+. bench/common.sh
 
 echo "{\"machine\": \"$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r)\", \"dotnet\": \"$(dotnet --version)\", \"seconds_per_run\": $SECONDS_PER_RUN, \"concurrency\": $CONCURRENCY}" >> "$RESULTS"
 
@@ -40,11 +25,6 @@ export Sms__Provider=File Sms__FilePath="$WORK/sms-outbox.jsonl"
 export RateLimiting__SendPerIpPerMinute=0 RateLimiting__VerifyPerIpPerMinute=0
 export Logging__LogLevel__Default=Warning
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_ready() {
-  for _ in $(seq 1 120); do curl -sf "$1/health/ready" >/dev/null && return 0; sleep 0.5; done
-  echo "not ready: $1"; return 1
-}
 drive() { # label workload [extra driver args...]
   local label=$1 workload=$2; shift 2
   $DRIVER --label "$label" --workload "$workload" --duration "$SECONDS_PER_RUN" --out "$RESULTS" "$@"

@@ -5,47 +5,18 @@ namespace QrMahalla.Cluster.Tests;
 /// <summary>Looks at what grain storage really holds, straight from the SQLite file.</summary>
 public static class StorageRows
 {
-    public static long Count(string databasePath, string stateName, string? stringKey = null)
-    {
-        using var connection = new SqliteConnection($"Data Source={databasePath}");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = stringKey is null
-            ? "SELECT COUNT(*) FROM QrmGrainState WHERE StateName = $state"
-            : "SELECT COUNT(*) FROM QrmGrainState WHERE StateName = $state AND KeyString = $key";
-        command.Parameters.AddWithValue("$state", stateName);
-        if (stringKey is not null)
-        {
-            command.Parameters.AddWithValue("$key", stringKey);
-        }
-
-        return (long)command.ExecuteScalar()!;
-    }
+    public static long Count(string databasePath, string stateName, string? stringKey = null) => stringKey is null
+        ? (long)Scalar(databasePath, "SELECT COUNT(*) FROM QrmGrainState WHERE StateName = $state", ("$state", stateName))
+        : (long)Scalar(databasePath, "SELECT COUNT(*) FROM QrmGrainState WHERE StateName = $state AND KeyString = $key", ("$state", stateName), ("$key", stringKey));
 
     public static bool UserExists(string databasePath, Guid userId) => UserColumn(databasePath, userId, "COUNT(*)") == 1;
 
-    public static string Payload(string databasePath, string stateName, string stringKey)
-    {
-        using var connection = new SqliteConnection($"Data Source={databasePath}");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT CAST(Payload AS TEXT) FROM QrmGrainState WHERE StateName = $state AND KeyString = $key";
-        command.Parameters.AddWithValue("$state", stateName);
-        command.Parameters.AddWithValue("$key", stringKey);
-        return (string)command.ExecuteScalar()!;
-    }
+    public static string Payload(string databasePath, string stateName, string stringKey) => (string)Scalar(databasePath,
+        "SELECT CAST(Payload AS TEXT) FROM QrmGrainState WHERE StateName = $state AND KeyString = $key", ("$state", stateName), ("$key", stringKey));
 
     /// <summary>The row's version: how many times the provider has written it.</summary>
-    public static long Version(string databasePath, string stateName, string stringKey)
-    {
-        using var connection = new SqliteConnection($"Data Source={databasePath}");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT Version FROM QrmGrainState WHERE StateName = $state AND KeyString = $key";
-        command.Parameters.AddWithValue("$state", stateName);
-        command.Parameters.AddWithValue("$key", stringKey);
-        return (long)command.ExecuteScalar()!;
-    }
+    public static long Version(string databasePath, string stateName, string stringKey) => (long)Scalar(databasePath,
+        "SELECT Version FROM QrmGrainState WHERE StateName = $state AND KeyString = $key", ("$state", stateName), ("$key", stringKey));
 
     public static long UserVersion(string databasePath, Guid userId) => UserColumn(databasePath, userId, "Version");
 
@@ -53,12 +24,21 @@ public static class StorageRows
     private static long UserColumn(string databasePath, Guid userId, string column)
     {
         var bytes = userId.ToByteArray();
+        return (long)Scalar(databasePath, $"SELECT {column} FROM QrmGrainState WHERE StateName = 'user' AND KeyN0 = $n0 AND KeyN1 = $n1",
+            ("$n0", BitConverter.ToInt64(bytes, 0)), ("$n1", BitConverter.ToInt64(bytes, 8)));
+    }
+
+    private static object Scalar(string databasePath, string sql, params (string Name, object Value)[] parameters)
+    {
         using var connection = new SqliteConnection($"Data Source={databasePath}");
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {column} FROM QrmGrainState WHERE StateName = 'user' AND KeyN0 = $n0 AND KeyN1 = $n1";
-        command.Parameters.AddWithValue("$n0", BitConverter.ToInt64(bytes, 0));
-        command.Parameters.AddWithValue("$n1", BitConverter.ToInt64(bytes, 8));
-        return (long)command.ExecuteScalar()!;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return command.ExecuteScalar()!;
     }
 }

@@ -25,11 +25,7 @@ public static partial class GatewayExtensions
         var gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new();
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section);
 
-        if (gateway.ExternalClusterClient)
-        {
-            builder.Services.AddSharedDomain();
-        }
-        else if (gateway.CoHostSilo)
+        if (gateway.CoHostSilo)
         {
             builder.AddQrMahallaSilo();
         }

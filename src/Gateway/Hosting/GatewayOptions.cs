@@ -8,9 +8,6 @@ public sealed class GatewayOptions
     /// <summary>Run a silo inside the gateway process (the one-command development setup).</summary>
     public bool CoHostSilo { get; set; } = true;
 
-    /// <summary>Test seam: the host supplies <see cref="IClusterClient"/> itself (for example a test cluster's client).</summary>
-    public bool ExternalClusterClient { get; set; }
-
     public List<string> CorsOrigins { get; set; } = [];
 
     /// <summary>Proxies whose <c>X-Forwarded-For</c> is believed. Empty: the connection's address is the client's.</summary>
