@@ -13,6 +13,7 @@ try
     app.UseQrMahallaGateway();
     app.MapAuthApi();
     app.MapMeApi();
+    app.MapAdminApi();
     app.MapWellKnownApi();
     app.MapHealthEndpoints();
     app.MapApiReference();

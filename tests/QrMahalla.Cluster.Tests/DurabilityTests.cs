@@ -120,7 +120,7 @@ public sealed class DurabilityTests(ClusterFixture fixture)
             // What DELETE /me does (delete, then unbind), at the same time as a login on another device.
             var deletion = Task.Run(async () =>
             {
-                var deleted = await user.DeleteAccountAsync(PhoneGrainTests.SessionOf(first.Tokens!.Access));
+                var deleted = await user.DeleteAccountAsync(PhoneGrainTests.SessionOf(first.Tokens!.Access), new ClientInfo("127.0.0.1", null));
                 await fixture.Grains.GetGrain<IPhoneGrain>(deleted.Phone!).UnbindAsync(first.User.Id);
                 return deleted;
             });

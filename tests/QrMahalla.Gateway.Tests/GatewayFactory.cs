@@ -27,6 +27,9 @@ public class GatewayFactory : WebApplicationFactory<Program>
         Outbox = new Outbox(Path.Combine(folder, "sms-outbox.jsonl"));
     }
 
+    /// <summary>Listed in <c>Auth:AdminPhones</c>: gets the admin role at its next login.</summary>
+    public const string AdminPhone = "+998901112233";
+
     public string Folder { get; }
 
     public string Environment { get; }
@@ -53,6 +56,7 @@ public class GatewayFactory : WebApplicationFactory<Program>
         // The shared fixture's many tests all come from one address; the per-address limits have tests of their own.
         settings["RateLimiting:SendPerIpPerMinute"] = "0";
         settings["RateLimiting:VerifyPerIpPerMinute"] = "0";
+        settings["Auth:AdminPhones:0"] = "+998 90 111 22 33";
         foreach (var (key, value) in overrides)
         {
             settings[key] = value;

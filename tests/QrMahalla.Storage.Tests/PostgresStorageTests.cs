@@ -115,7 +115,9 @@ public sealed class PostgresStorageTests(PostgresClusterFixture fixture)
             SchemaInstaller.ApplyTo(StorageProvider.PostgreSql, connectionString, "Storage:ConnectionString"))));
         SchemaInstaller.ApplyTo(StorageProvider.PostgreSql, connectionString, "Storage:ConnectionString");
 
-        Assert.Equal(14, await PostgresServer.ScalarAsync(connectionString, "SELECT COUNT(*) FROM OrleansQuery"));
+        Assert.Equal(
+            SchemaKeys.Count,
+            await PostgresServer.ScalarAsync(connectionString, "SELECT COUNT(*) FROM OrleansQuery"));
     }
 
     [Fact]

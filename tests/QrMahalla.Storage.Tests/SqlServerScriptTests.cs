@@ -10,14 +10,6 @@ namespace QrMahalla.Storage.Tests;
 /// </summary>
 public sealed class SqlServerScriptTests
 {
-    public static readonly string[] ProviderKeys =
-    [
-        "ReadFromStorageKey", "WriteToStorageKey", "ClearStorageKey", "DeleteStorageKey",
-        "InsertMembershipVersionKey", "InsertMembershipKey", "UpdateMembershipKey", "UpdateIAmAlivetimeKey",
-        "MembershipReadRowKey", "MembershipReadAllKey", "DeleteMembershipTableEntriesKey", "GatewaysQueryKey",
-        "CleanupDefunctSiloEntriesKey",
-    ];
-
     [Fact]
     public void Each_script_parses_as_a_whole()
     {
@@ -38,7 +30,7 @@ public sealed class SqlServerScriptTests
         }
 
         Assert.Equal(
-            ProviderKeys.Append("QrmSweepStateKey").Order(StringComparer.Ordinal),
+            SchemaKeys.Provider.Concat(SchemaKeys.Project).Order(StringComparer.Ordinal),
             queries.Select(q => q.Key).Order(StringComparer.Ordinal));
     }
 

@@ -61,10 +61,10 @@ public static class MeApi
             : Outcomes.ToHttp(result.Status, () => TypedResults.Ok(ProfileResponse.From(result.Profile!)));
     }
 
-    private static async Task<IResult> DeleteAccountAsync(ClaimsPrincipal user, IGrainFactory grains)
+    private static async Task<IResult> DeleteAccountAsync(HttpContext context, ClaimsPrincipal user, IGrainFactory grains)
     {
         var (grain, sid) = Caller(user, grains);
-        var deleted = await grain.DeleteAccountAsync(sid);
+        var deleted = await grain.DeleteAccountAsync(sid, context.ClientInfo());
         if (deleted is { Status: AccountStatus.Ok, Phone: { Length: > 0 } phone })
         {
             await grains.GetGrain<IPhoneGrain>(phone).UnbindAsync(grain.GetPrimaryKey());

@@ -93,5 +93,14 @@ public static class Outcomes
         _ => Errors.InvalidToken(),
     };
 
+    /// <summary>Staff calls: only a live session holding the admin role gets past <see cref="AdminStatus.Forbidden"/>.</summary>
+    public static IResult ToHttp<T>(AdminResult<T> result, Func<T, IResult> ok) => result.Status switch
+    {
+        AdminStatus.Ok => ok(result.Value!),
+        AdminStatus.Forbidden => Errors.Of(403, "This needs the admin role in a live session.", "forbidden"),
+        AdminStatus.NotFound => Errors.Of(404, result.Error ?? "Not found.", "not_found"),
+        _ => Errors.InvalidRequest(result.Error ?? "The request is not valid."),
+    };
+
     private static IResult UserInactive() => Errors.Of(403, "This account has been deactivated.", "user_inactive");
 }

@@ -18,8 +18,10 @@ public sealed class RequestBody
 
     public bool Has(string name) => fields.ContainsKey(name);
 
-    /// <summary>The fields, or the error to answer with.</summary>
-    public static async Task<(RequestBody? Body, JsonHttpResult<ApiError>? Error)> ReadAsync(HttpRequest request)
+    public IEnumerable<string> Names => fields.Keys;
+
+    /// <summary>The fields, or the error to answer with. JSON booleans are read as "true"/"false" only where allowed.</summary>
+    public static async Task<(RequestBody? Body, JsonHttpResult<ApiError>? Error)> ReadAsync(HttpRequest request, bool allowBooleans = false)
     {
         if (request.ContentLength > MaxBytes)
         {
@@ -73,6 +75,9 @@ public sealed class RequestBody
                         break;
                     case JsonValueKind.Null:
                         fields[property.Name] = null;
+                        break;
+                    case JsonValueKind.True or JsonValueKind.False when allowBooleans:
+                        fields[property.Name] = property.Value.ValueKind == JsonValueKind.True ? "true" : "false";
                         break;
                     default:
                         return (null, Errors.InvalidRequest($"Field '{Shorten(property.Name)}' must be a string."));

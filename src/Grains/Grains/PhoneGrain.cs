@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Storage;
+using QrMahalla.Grains.Admin;
 using QrMahalla.Grains.Options;
 using QrMahalla.Grains.Otp;
 using QrMahalla.Grains.Phones;
@@ -155,6 +156,72 @@ public sealed partial class PhoneGrain(
 
             await binding.ClearStateAsync();
         }
+    }
+
+    public Task<Guid?> GetUserIdAsync() => Task.FromResult(binding.State.UserId);
+
+    public Task<PhoneStatus> GetStatusAsync() => Task.FromResult(Status(clock.UtcNow));
+
+    public async Task<PhoneStatus> UnlockAsync()
+    {
+        var state = code.State;
+        if (state.LockedUntil is not null || state.DeadCodeTimes.Count > 0 || state.Dead)
+        {
+            state.LockedUntil = null;
+            state.DeadCodeTimes.Clear();
+            if (state.Dead)
+            {
+                // The dead code stays unusable; the phone may ask for a new one at once.
+                state.CodeHash = null;
+                state.ExpiresAt = null;
+                state.Dead = false;
+                state.WrongAttempts = 0;
+                state.LastSentAt = null;
+            }
+
+            await WriteCodeStateAsync();
+        }
+
+        return Status(clock.UtcNow);
+    }
+
+    public async Task<ImportStatus> ImportAsync(LegacyUser legacy)
+    {
+        var userId = LegacyIds.UserId(legacy.LegacyId);
+        if (binding.State.UserId is { } bound && bound != userId)
+        {
+            return ImportStatus.PhoneTaken;
+        }
+
+        // Bind first, as a first login does: a crash after this leaves a binding that the next run completes.
+        if (binding.State.UserId is null)
+        {
+            binding.State.UserId = userId;
+            binding.State.BoundAt = clock.UtcNow;
+            await binding.WriteStateAsync();
+        }
+
+        var status = await GrainFactory.GetGrain<IUserGrain>(userId).ImportAsync(Phone, legacy);
+        if (status is ImportStatus.DeletedSinceImport or ImportStatus.PhoneTaken)
+        {
+            await binding.ClearStateAsync();
+        }
+
+        return status;
+    }
+
+    private PhoneStatus Status(DateTimeOffset now)
+    {
+        var state = code.State;
+        var outstanding = state is { CodeHash: not null, Dead: false } && state.ExpiresAt > now;
+        return new PhoneStatus(
+            Phone,
+            binding.State.UserId,
+            outstanding,
+            outstanding ? state.ExpiresAt : null,
+            outstanding ? Math.Max(otp.MaxAttempts - state.WrongAttempts, 0) : 0,
+            state.SendTimes.Count(t => t > now - SendWindow),
+            state.LockedUntil > now ? state.LockedUntil : null);
     }
 
     private async Task<VerifyResult> RecordWrongGuessAsync(PhoneCodeState state, DateTimeOffset now)

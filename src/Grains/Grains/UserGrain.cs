@@ -1,17 +1,27 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
+using QrMahalla.Grains.Admin;
 using QrMahalla.Grains.Options;
 using QrMahalla.Grains.Tokens;
 
 namespace QrMahalla.Grains.Grains;
 
-/// <summary>One account and its device sessions. Only a <see cref="PhoneGrain"/> that accepted a code signs in here.</summary>
-public sealed class UserGrain(
+/// <summary>
+/// One account and its device sessions. Only a <see cref="PhoneGrain"/> that accepted a code signs in here. After
+/// each change to what staff search on, the grain upserts its row of the users read model: off the request on user
+/// paths (retried with backoff while the grain lives), before answering on staff paths.
+/// </summary>
+public sealed partial class UserGrain(
     [PersistentState("user", StorageNames.Auth)] IPersistentState<UserState> user,
     TokenIssuer tokens,
     RuleClock clock,
-    IOptions<JwtOptions> jwtOptions) : Grain, IUserGrain
+    IOptions<JwtOptions> jwtOptions,
+    AdminPhones adminPhones,
+    IAdminStore adminStore,
+    AuditLog audit,
+    ILogger<UserGrain> logger) : Grain, IUserGrain
 {
     public const int FirstNameMax = 100;
     public const int LastNameMax = 100;
@@ -23,6 +33,9 @@ public sealed class UserGrain(
     private Guid Id => this.GetPrimaryKey();
 
     private UserState State => user.State;
+
+    private IGrainTimer? indexRetry;
+    private int indexFailures;
 
     public async Task<SignInResult> SignInAsync(string phone, DeviceInfo device)
     {
@@ -40,10 +53,19 @@ public sealed class UserGrain(
             State.IsVerified = true;
             State.IsActive = true;
             State.Role = UserRoles.User;
+            State.Revision++;
+            ScheduleIndex();
         }
         else if (!State.IsActive)
         {
             return new SignInResult(SignInStatus.UserInactive);
+        }
+
+        if (State.Role != UserRoles.Admin && adminPhones.Contains(phone))
+        {
+            State.Role = UserRoles.Admin;
+            State.Revision++;
+            ScheduleIndex();
         }
 
         var deviceId = string.IsNullOrWhiteSpace(device.DeviceId) ? $"web-{RandomId()}" : device.DeviceId;
@@ -67,14 +89,15 @@ public sealed class UserGrain(
 
     public async Task<RefreshResult> RefreshAsync(RefreshRequest request)
     {
+        // A deactivated user's sessions are gone, but its (validly signed) refresh token still learns why.
+        if (State is { Registered: true, IsActive: false })
+        {
+            return new RefreshResult(RefreshStatus.UserInactive);
+        }
+
         if (!State.Registered || FindSession(request.SessionId) is not { } session)
         {
             return new RefreshResult(RefreshStatus.InvalidToken);
-        }
-
-        if (!State.IsActive)
-        {
-            return new RefreshResult(RefreshStatus.UserInactive);
         }
 
         var now = clock.UtcNow;
@@ -137,7 +160,9 @@ public sealed class UserGrain(
         State.LastName = update.LastName?.Trim() ?? State.LastName;
         State.PassportId = update.PassportId?.Trim() ?? State.PassportId;
         State.Address = update.Address?.Trim() ?? State.Address;
+        State.Revision++;
         await user.WriteStateAsync();
+        ScheduleIndex();
         return new ProfileResult(AccountStatus.Ok, Profile());
     }
 
@@ -195,30 +220,182 @@ public sealed class UserGrain(
         return new RevokeResult(AccountStatus.Ok);
     }
 
-    public async Task<DeleteAccountResult> DeleteAccountAsync(string sessionId)
+    public async Task<DeleteAccountResult> DeleteAccountAsync(string sessionId, ClientInfo client)
     {
         if (!IsLive(sessionId))
         {
             return new DeleteAccountResult(AccountStatus.SessionRevoked);
         }
 
+        await audit.RecordAsync(Id, State.Phone, "account.delete", Id.ToString(), null, client.Ip);
+        return await WipeCoreAsync();
+    }
+
+    public Task<string?> GetAdminPhoneAsync(string sessionId) =>
+        Task.FromResult(IsLive(sessionId) && State.Role == UserRoles.Admin ? State.Phone : null);
+
+    public Task<AdminUserView?> GetAccountAsync() => Task.FromResult(Exists ? Account() : null);
+
+    public async Task<AdminResult<AdminUserView>> UpdateAccountAsync(AdminUserUpdate update)
+    {
+        if (!Exists)
+        {
+            return new AdminResult<AdminUserView>(AdminStatus.NotFound);
+        }
+
+        if (ValidateAdmin(update) is { } error)
+        {
+            return new AdminResult<AdminUserView>(AdminStatus.Invalid, Error: error);
+        }
+
+        State.FirstName = update.FirstName?.Trim() ?? State.FirstName;
+        State.LastName = update.LastName?.Trim() ?? State.LastName;
+        State.Role = update.Role ?? State.Role;
+        if (update.IsActive is { } active && active != State.IsActive)
+        {
+            State.IsActive = active;
+            if (!active)
+            {
+                // A deactivated user's sessions die now, not when their tokens run out; reactivating revives none.
+                State.Sessions.Clear();
+            }
+        }
+
+        State.Revision++;
+        await user.WriteStateAsync();
+        await IndexNowAsync();
+        return new AdminResult<AdminUserView>(AdminStatus.Ok, Account());
+    }
+
+    public async Task<int?> RevokeAllSessionsAsync()
+    {
+        if (!Exists)
+        {
+            return null;
+        }
+
+        var count = State.Sessions.Count;
+        if (count > 0)
+        {
+            State.Sessions.Clear();
+            await user.WriteStateAsync();
+        }
+
+        return count;
+    }
+
+    public Task<DeleteAccountResult> WipeAsync() =>
+        Exists ? WipeCoreAsync() : Task.FromResult(new DeleteAccountResult(AccountStatus.NotFound));
+
+    public async Task<ImportStatus> ImportAsync(string phone, LegacyUser legacy)
+    {
+        if (State.Deleted)
+        {
+            return ImportStatus.DeletedSinceImport;
+        }
+
+        if (State.Registered)
+        {
+            return State.LegacyId == legacy.LegacyId && State.Phone == phone ? ImportStatus.AlreadyImported : ImportStatus.PhoneTaken;
+        }
+
+        State.Registered = true;
+        State.Phone = phone;
+        State.FirstName = legacy.FirstName;
+        State.LastName = legacy.LastName;
+        State.PassportId = legacy.PassportId;
+        State.Address = legacy.Address;
+        State.Role = legacy.Role;
+        State.IsActive = legacy.IsActive;
+        State.IsVerified = legacy.IsVerified;
+        State.IsStaff = legacy.IsStaff;
+        State.DateJoined = legacy.DateJoined;
+        State.LegacyId = legacy.LegacyId;
+        State.Revision++;
+        await user.WriteStateAsync();
+        await IndexNowAsync();
+        return ImportStatus.Imported;
+    }
+
+    public async Task SetActiveAsync(bool active) => await UpdateAccountAsync(new AdminUserUpdate(IsActive: active));
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (indexRetry is not null)
+        {
+            // Last chance for a pending read-model row; QrMahalla.Silo reindex repairs whatever is still missed.
+            try
+            {
+                await IndexAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogIndexFailed(logger, e, indexFailures);
+            }
+        }
+    }
+
+    private bool Exists => State is { Registered: true, Deleted: false };
+
+    private async Task<DeleteAccountResult> WipeCoreAsync()
+    {
         // Profile and sessions go now, leaving only a tombstone, so a login racing this deletion cannot bring the
         // account back. This grain never calls the phone grain (which may be calling it): the caller unbinds the
         // phone next, and a crash before that is healed by the next login, which finds the tombstone and binds anew.
+        // The tombstone keeps the old id of an imported user, so a second import does not bring the account back.
         var phone = State.Phone;
-        user.State = new UserState { Deleted = true };
+        user.State = new UserState { Deleted = true, LegacyId = State.LegacyId, Revision = State.Revision + 1 };
         await user.WriteStateAsync();
+        await IndexNowAsync();
         return new DeleteAccountResult(AccountStatus.Ok, phone);
     }
 
-    public async Task SetActiveAsync(bool active)
+    /// <summary>Upserts (or, for a tombstone, deletes) this user's read-model row; on failure, retries in the background.</summary>
+    private async Task IndexNowAsync()
     {
-        if (State.Registered && State.IsActive != active)
+        try
         {
-            State.IsActive = active;
-            await user.WriteStateAsync();
+            await IndexAsync(CancellationToken.None);
+            indexRetry?.Dispose();
+            indexRetry = null;
+        }
+        catch (Exception e)
+        {
+            LogIndexFailed(logger, e, 1);
+            ScheduleIndex(TimeSpan.FromSeconds(1));
         }
     }
+
+    private void ScheduleIndex(TimeSpan? due = null)
+    {
+        indexRetry ??= this.RegisterGrainTimer(IndexFromTimerAsync, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        indexRetry.Change(due ?? TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+    }
+
+    private async Task IndexFromTimerAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await IndexAsync(cancellationToken);
+            indexFailures = 0;
+            indexRetry?.Dispose();
+            indexRetry = null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            indexFailures++;
+            LogIndexFailed(logger, e, indexFailures);
+            indexRetry?.Change(TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, indexFailures))), Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>Always the current state, not a snapshot: the last write wins, whatever order retries run in.</summary>
+    private Task IndexAsync(CancellationToken cancellationToken) => State switch
+    {
+        { Deleted: true } => adminStore.DeleteUserAsync(Id, cancellationToken),
+        { Registered: true } => adminStore.UpsertUserAsync(Row(), State.Revision, cancellationToken),
+        _ => Task.CompletedTask,
+    };
 
     private bool IsLive(string sessionId) => State is { Registered: true, IsActive: true } && FindSession(sessionId) is not null;
 
@@ -241,6 +418,10 @@ public sealed class UserGrain(
         : update.Address?.Length > AddressMax ? $"address must be at most {AddressMax} characters."
         : null;
 
+    private static string? ValidateAdmin(AdminUserUpdate update) =>
+        update.Role is not null && !UserRoles.IsValid(update.Role) ? "role must be 1 to 30 lowercase letters, digits, '_' or '-', starting with a letter."
+        : Validate(new ProfileUpdate(update.FirstName, update.LastName, null, null));
+
     private static ProfileResult Revoked() => new(AccountStatus.SessionRevoked);
 
     private static string RandomId() => Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(12));
@@ -250,4 +431,17 @@ public sealed class UserGrain(
     private UserProfile Profile() => new(
         Id, State.Phone, State.FirstName, State.LastName, State.PassportId, State.Address, State.Role,
         State.IsActive, State.IsVerified, State.IsStaff, State.DateJoined);
+
+    private AdminUserView Account() => new(
+        Profile(),
+        State.LegacyId,
+        State.Sessions.Values.OrderByDescending(s => s.LastSeenAt)
+            .Select(s => new SessionView(s.DeviceId, s.DeviceName, s.Ip, s.UserAgent, s.CreatedAt, s.LastSeenAt, false))
+            .ToList());
+
+    private UserRow Row() => new(
+        Id, State.Phone, State.FirstName, State.LastName, State.Role, State.IsActive, State.IsStaff, State.DateJoined, State.LegacyId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Users read model upsert failed (attempt {Attempt}); retrying in the background")]
+    private static partial void LogIndexFailed(ILogger logger, Exception exception, int attempt);
 }

@@ -1,3 +1,5 @@
+using QrMahalla.Grains.Admin;
+
 namespace QrMahalla.Grains.Grains;
 
 /// <summary>One account: the profile fields of the old Django <c>User</c> model plus its device sessions.</summary>
@@ -21,6 +23,12 @@ public sealed class UserState
 
     /// <summary>A tombstone: the account was deleted and holds nothing else; it never signs in again.</summary>
     [Id(12)] public bool Deleted { get; set; }
+
+    /// <summary>The integer id of this user in the old Django service, when it was imported from there.</summary>
+    [Id(13)] public long? LegacyId { get; set; }
+
+    /// <summary>Counts changes to what the users read model shows, so a late retry never overwrites a newer row.</summary>
+    [Id(14)] public long Revision { get; set; }
 }
 
 [GenerateSerializer, Alias("qrm.session-state")]
@@ -42,7 +50,3 @@ public sealed class SessionState
     [Id(9)] public DateTimeOffset? RotatedAt { get; set; }
 }
 
-public static class UserRoles
-{
-    public const string User = "user";
-}

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Dashboard;
+using QrMahalla.Grains.Admin;
 using QrMahalla.Grains.Grains;
 using QrMahalla.Grains.Options;
 using QrMahalla.Grains.Otp;
@@ -64,6 +65,12 @@ public static class QrMahallaSiloExtensions
         services.AddSingleton<WebhookSmsSender>();
         services.AddHttpClient(EskizSmsSender.ClientName).AddSmsResilience();
         services.AddHttpClient(WebhookSmsSender.ClientName).AddSmsResilience();
+        services.AddSingleton<AdminPhones>();
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<IAdminStore>(sp =>
+            sp.GetRequiredService<IOptions<StorageOptions>>().Value.Provider == StorageProvider.Memory
+                ? new MemoryAdminStore()
+                : ActivatorUtilities.CreateInstance<SqlAdminStore>(sp));
         services.AddSingleton<SiloStartupCheck>();
         services.AddHostedService(sp => sp.GetRequiredService<SiloStartupCheck>());
         return services;
@@ -79,6 +86,7 @@ public static class QrMahallaSiloExtensions
         services.AddOptions<PhoneOptions>().BindConfiguration(PhoneOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ClusteringOptions>().BindConfiguration(ClusteringOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section);
         services.AddOptions<RateLimitingOptions>().BindConfiguration(RateLimitingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(RuleClock.System);
         services.AddPhoneMaskedLogging();
@@ -275,6 +283,7 @@ public sealed class SiloStartupCheck(
     {
         _ = services.GetRequiredService<AuthSecrets>();
         _ = services.GetRequiredService<ISmsSender>();
+        _ = services.GetRequiredService<AdminPhones>();
         if (storage.Value.ApplySchema)
         {
             SchemaInstaller.Apply(storage.Value, cluster.Value);

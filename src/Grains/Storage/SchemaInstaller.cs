@@ -60,9 +60,9 @@ public static class SchemaInstaller
     /// <summary>The scripts of one engine, in the order they apply.</summary>
     public static IReadOnlyList<string> Scripts(StorageProvider engine) => engine switch
     {
-        StorageProvider.Sqlite => [ReadScript("Sqlite.schema.sql")],
-        StorageProvider.PostgreSql => [ReadScript("PostgreSql.storage.sql"), ReadScript("PostgreSql.membership.sql")],
-        StorageProvider.SqlServer => [ReadScript("SqlServer.storage.sql"), ReadScript("SqlServer.membership.sql")],
+        StorageProvider.Sqlite => [ReadScript("Sqlite.schema.sql"), ReadScript("Sqlite.admin.sql")],
+        StorageProvider.PostgreSql => [ReadScript("PostgreSql.storage.sql"), ReadScript("PostgreSql.admin.sql"), ReadScript("PostgreSql.membership.sql")],
+        StorageProvider.SqlServer => [ReadScript("SqlServer.storage.sql"), ReadScript("SqlServer.admin.sql"), ReadScript("SqlServer.membership.sql")],
         _ => [],
     };
 
