@@ -16,7 +16,7 @@ public sealed record AdminActor(
     [property: Id(1)] string SessionId,
     [property: Id(2)] string? Ip);
 
-[GenerateSerializer, Immutable, Alias("qrm.admin-result")]
+[GenerateSerializer, Immutable, Alias("qrm.admin-result`1")]
 public sealed record AdminResult<T>(
     [property: Id(0)] AdminStatus Status,
     [property: Id(1)] T? Value = default,

@@ -194,7 +194,15 @@ public sealed class ProcessCluster : IAsyncDisposable
         }
     }
 
-    private ServiceProcess Start(string project, string name, Dictionary<string, string> extra)
+    /// <summary>Runs an operator command of the silo executable against this cluster; its exit code and output.</summary>
+    public async Task<(int ExitCode, string Output)> RunSiloCommandAsync(params string[] arguments)
+    {
+        var process = Start("Silo", $"command-{processes.Count + 1}", [], arguments);
+        Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(120)), $"{string.Join(' ', arguments)} kept running");
+        return (process.ExitCode, process.Output());
+    }
+
+    private ServiceProcess Start(string project, string name, Dictionary<string, string> extra, params string[] arguments)
     {
         var env = new Dictionary<string, string>(environment);
         foreach (var (key, value) in extra)
@@ -202,7 +210,7 @@ public sealed class ProcessCluster : IAsyncDisposable
             env[key] = value;
         }
 
-        var process = ServiceProcess.Start(project, name, env, Folder);
+        var process = ServiceProcess.Start(project, name, env, Folder, arguments);
         processes.Add(process);
         return process;
     }

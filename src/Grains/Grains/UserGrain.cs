@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using QrMahalla.Grains.Admin;
 using QrMahalla.Grains.Options;
+using QrMahalla.Grains.Telemetry;
 using QrMahalla.Grains.Tokens;
 
 namespace QrMahalla.Grains.Grains;
@@ -21,6 +22,7 @@ public sealed partial class UserGrain(
     AdminPhones adminPhones,
     IAdminStore adminStore,
     AuditLog audit,
+    QrMahallaMetrics metrics,
     ILogger<UserGrain> logger) : Grain, IUserGrain
 {
     public const int FirstNameMax = 100;
@@ -361,6 +363,7 @@ public sealed partial class UserGrain(
         }
         catch (Exception e)
         {
+            metrics.ReadModelWriteFailed();
             LogIndexFailed(logger, e, 1);
             ScheduleIndex(TimeSpan.FromSeconds(1));
         }
@@ -384,6 +387,7 @@ public sealed partial class UserGrain(
         catch (Exception e) when (e is not OperationCanceledException)
         {
             indexFailures++;
+            metrics.ReadModelWriteFailed();
             LogIndexFailed(logger, e, indexFailures);
             indexRetry?.Change(TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, indexFailures))), Timeout.InfiniteTimeSpan);
         }

@@ -71,6 +71,7 @@ public static class QrMahallaSiloExtensions
             sp.GetRequiredService<IOptions<StorageOptions>>().Value.Provider == StorageProvider.Memory
                 ? new MemoryAdminStore()
                 : ActivatorUtilities.CreateInstance<SqlAdminStore>(sp));
+        services.AddSingleton<UserReindexer>();
         services.AddSingleton<SiloStartupCheck>();
         services.AddHostedService(sp => sp.GetRequiredService<SiloStartupCheck>());
         return services;

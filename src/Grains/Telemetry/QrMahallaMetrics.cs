@@ -17,6 +17,7 @@ public sealed class QrMahallaMetrics
     private readonly Counter<long> rateLimited;
     private readonly Histogram<double> smsDuration;
     private readonly Counter<long> smsFailures;
+    private readonly Counter<long> readModelFailures;
 
     public QrMahallaMetrics(IMeterFactory meters)
     {
@@ -29,6 +30,7 @@ public sealed class QrMahallaMetrics
         smsDuration = meter.CreateHistogram<double>("qrm.sms.duration", "s", "Time to hand one message to the SMS provider, by provider and outcome.",
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10] });
         smsFailures = meter.CreateCounter<long>("qrm.sms.failures", "{message}", "Messages the SMS provider failed or refused, by provider.");
+        readModelFailures = meter.CreateCounter<long>("qrm.read_model.failures", "{write}", "Users read-model writes that failed and will be retried.");
     }
 
     public void CodeSent(string result) => codesSent.Add(1, new KeyValuePair<string, object?>("result", result));
@@ -36,6 +38,8 @@ public sealed class QrMahallaMetrics
     public void CodeVerified(string result) => codesVerified.Add(1, new KeyValuePair<string, object?>("result", result));
 
     public void UserCreated() => usersCreated.Add(1);
+
+    public void ReadModelWriteFailed() => readModelFailures.Add(1);
 
     public void Refreshed(string result) => refreshes.Add(1, new KeyValuePair<string, object?>("result", result));
 

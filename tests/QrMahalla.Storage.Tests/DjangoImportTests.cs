@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using QrMahalla.Grains.Admin;
+using QrMahalla.Grains.Phones;
+using Xunit.Abstractions;
+
+namespace QrMahalla.Storage.Tests;
+
+/// <summary>
+/// <c>import-django</c> against a real PostgreSQL database holding the old service's <c>users_user</c> table, into a
+/// three-silo cluster on PostgreSQL.
+/// </summary>
+[Collection(PostgresClusterCollection.Name)]
+public sealed class DjangoImportTests(PostgresClusterFixture fixture, ITestOutputHelper output)
+{
+    private DjangoImporter Importer => new(fixture.Grains, fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<PhoneNumberParser>());
+
+    [Fact]
+    public async Task Ten_thousand_old_users_are_imported_once_and_each_logs_in_with_a_code_to_its_old_profile()
+    {
+        var users = DjangoDatabase.Users(10_000, firstId: 100_000);
+        var source = await DjangoDatabase.CreateAsync(users);
+        var reported = new List<DjangoImporter.Progress>();
+
+        var first = await Importer.RunAsync(source, new SynchronousProgress(reported.Add), concurrency: 32);
+        output.WriteLine($"import of {first.Read} rows: {first.Elapsed.TotalSeconds:0.0} s");
+
+        Assert.Equal(10_000, first.Read);
+        Assert.Equal(10_000, first.Imported);
+        Assert.Empty(first.Problems);
+        Assert.Equal(0, first.Failed);
+        Assert.Equal(new DjangoImporter.Progress(0, 10_000), reported[0]);
+        Assert.Equal(new DjangoImporter.Progress(10_000, 10_000), reported[^1]);
+        Assert.True(reported.Count >= 20, "progress is reported along the way");
+
+        var again = await Importer.RunAsync(source, concurrency: 32);
+        Assert.Equal(0, again.Imported);
+        Assert.Equal(10_000, again.AlreadyImported);
+
+        var clock = Stopwatch.StartNew();
+        var parser = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<PhoneNumberParser>();
+        var byPhone = users.ToDictionary(u => parser.Parse(u.Phone).E164!);
+        await Parallel.ForEachAsync(byPhone.Keys, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (phone, _) =>
+            Assert.Equal(SendCodeStatus.Sent, (await fixture.Grains.GetGrain<IPhoneGrain>(phone).RequestCodeAsync(new ClientInfo("127.0.0.1", "tests"))).Status));
+        var codes = fixture.Outbox.Messages().Where(m => byPhone.ContainsKey(m.Phone)).ToDictionary(m => m.Phone, m => m.Code);
+        Assert.Equal(10_000, codes.Count);
+
+        await Parallel.ForEachAsync(byPhone, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (entry, _) =>
+        {
+            var (phone, old) = entry;
+            var verified = await fixture.Grains.GetGrain<IPhoneGrain>(phone).VerifyAsync(codes[phone], new DeviceInfo("app", "Old phone", "127.0.0.1", "tests"));
+            if (!old.IsActive)
+            {
+                Assert.Equal(VerifyStatus.UserInactive, verified.Status);
+                return;
+            }
+
+            Assert.Equal(VerifyStatus.Success, verified.Status);
+            Assert.False(verified.NewUser);
+            Assert.Equal(LegacyIds.UserId(old.Id), verified.User!.Id);
+            var account = (await fixture.Grains.GetGrain<IUserGrain>(verified.User.Id).GetAccountAsync())!;
+            var profile = account.Profile;
+            Assert.Equal((phone, old.FirstName, old.LastName, old.PassportId ?? "", old.Address, old.Role), (profile.Phone, profile.FirstName, profile.LastName, profile.PassportId, profile.Address, profile.Role));
+            Assert.Equal((old.IsVerified, old.IsStaff, old.DateJoined), (profile.IsVerified, profile.IsStaff, profile.DateJoined));
+            Assert.Equal(old.Id, account.LegacyId);
+            Assert.Single(account.Sessions);
+        });
+        output.WriteLine($"10,000 logins: {clock.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    [Fact]
+    public async Task Rows_that_do_not_parse_or_collide_after_normalisation_are_reported_not_guessed()
+    {
+        var users = DjangoDatabase.Users(6, firstId: 500);
+        var twin = users[1].Phone.Replace(" ", "");
+        var signedUpHere = TestSettings.NewPhone();
+        users.Add(users[0] with { Id = 600, Phone = twin.StartsWith('+') ? twin[1..] : "+" + twin });
+        users.Add(users[0] with { Id = 601, Phone = "12345" });
+        users.Add(users[0] with { Id = 602, Phone = "+1 202 555 0143" });
+        users.Add(users[0] with { Id = 603, Phone = signedUpHere });
+        users.Add(users[0] with { Id = 604, Phone = TestSettings.NewPhone(), Role = "Super User" });
+        await fixture.Grains.GetGrain<IPhoneGrain>(signedUpHere).RequestCodeAsync(new ClientInfo("127.0.0.1", "tests"));
+        var here = await fixture.Grains.GetGrain<IPhoneGrain>(signedUpHere).VerifyAsync(fixture.Outbox.LatestCodeFor(signedUpHere), new DeviceInfo("d", "d", null, null));
+        Assert.Equal(VerifyStatus.Success, here.Status);
+
+        var summary = await Importer.RunAsync(await DjangoDatabase.CreateAsync(users));
+
+        Assert.Equal(11, summary.Read);
+        Assert.Equal(5, summary.Imported);
+        Assert.Equal([users[1].Id, 600, 601, 602, 603, 604], summary.Problems.Select(p => p.LegacyId).Order());
+        Assert.Contains("same phone as id 600", summary.Problems.Single(p => p.LegacyId == users[1].Id).Reason);
+        Assert.Contains("not a valid mobile number", summary.Problems.Single(p => p.LegacyId == 601).Reason);
+        Assert.Contains("region", summary.Problems.Single(p => p.LegacyId == 602).Reason);
+        Assert.Contains("another account", summary.Problems.Single(p => p.LegacyId == 603).Reason);
+        Assert.Contains("role", summary.Problems.Single(p => p.LegacyId == 604).Reason);
+        Assert.DoesNotContain(summary.Problems, p => p.Phone.Contains(signedUpHere, StringComparison.Ordinal));
+        Assert.Equal(here.User!.Id, await fixture.Grains.GetGrain<IPhoneGrain>(signedUpHere).GetUserIdAsync());
+        Assert.Null(await fixture.Grains.GetGrain<IPhoneGrain>(twin.StartsWith('+') ? twin : "+" + twin).GetUserIdAsync());
+    }
+
+    [Fact]
+    public async Task An_imported_user_who_deleted_the_account_is_not_brought_back_by_a_second_import()
+    {
+        var users = DjangoDatabase.Users(1, firstId: 700);
+        var source = await DjangoDatabase.CreateAsync(users);
+        Assert.Equal(1, (await Importer.RunAsync(source)).Imported);
+        var userId = LegacyIds.UserId(700);
+        var deleted = await fixture.Grains.GetGrain<IUserGrain>(userId).WipeAsync();
+        await fixture.Grains.GetGrain<IPhoneGrain>(deleted.Phone!).UnbindAsync(userId);
+
+        var again = await Importer.RunAsync(source);
+
+        Assert.Equal(1, again.DeletedSinceImport);
+        Assert.Equal(0, again.Imported);
+        Assert.Null(await fixture.Grains.GetGrain<IPhoneGrain>(deleted.Phone!).GetUserIdAsync());
+        Assert.Null(await fixture.Grains.GetGrain<IUserGrain>(userId).GetAccountAsync());
+    }
+
+    private sealed class SynchronousProgress(Action<DjangoImporter.Progress> report) : IProgress<DjangoImporter.Progress>
+    {
+        public void Report(DjangoImporter.Progress value) => report(value);
+    }
+}
