@@ -23,6 +23,14 @@ if [ -z "${QRM_TEST_POSTGRES:-}" ]; then
   fi
 fi
 
+# Debian's Chromium for the admin page's browser tests (Playwright drives it; it never downloads a browser of its own).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "Chromium is missing; installing it with apt-get"
+  if ! (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); then
+    echo "Chromium could not be installed; the browser tests will fail"
+  fi
+fi
+
 if ! dotnet build QrMahalla.Orleans.sln -c Release -nologo -clp:ErrorsOnly; then
   echo "build failed"
   echo "0 passed, 1 failed"

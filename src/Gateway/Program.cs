@@ -14,6 +14,7 @@ try
     app.MapAuthApi();
     app.MapMeApi();
     app.MapAdminApi();
+    app.MapAdminPage();
     app.MapWellKnownApi();
     app.MapHealthEndpoints();
     app.MapApiReference();

@@ -140,7 +140,7 @@ public static partial class GatewayExtensions
         app.Use((context, next) =>
         {
             var path = context.Request.Path.Value;
-            if (path is { Length: > 5 } && path.EndsWith('/') && path.StartsWith("/api/", StringComparison.Ordinal))
+            if (path is { Length: > 5 } && path.EndsWith('/') && (path.StartsWith("/api/", StringComparison.Ordinal) || path == "/admin/"))
             {
                 context.Request.Path = path.TrimEnd('/');
             }
