@@ -11,10 +11,10 @@ public interface IPhoneGrain : IGrainWithStringKey
     [Alias("unbind")] Task UnbindAsync(Guid userId);
 
     /// <summary>The bound user id, if any.</summary>
-    [Alias("user-id"), ReadOnly] Task<Guid?> GetUserIdAsync();
+    [Alias("user-id")] Task<Guid?> GetUserIdAsync();
 
     /// <summary>The phone's limits and code as staff may see them; never the code.</summary>
-    [Alias("status"), ReadOnly] Task<PhoneStatus> GetStatusAsync();
+    [Alias("status")] Task<PhoneStatus> GetStatusAsync();
 
     /// <summary>Lifts a lockout and forgets the dead codes that caused it.</summary>
     [Alias("unlock")] Task<PhoneStatus> UnlockAsync();

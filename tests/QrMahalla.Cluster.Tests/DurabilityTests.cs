@@ -89,6 +89,25 @@ public sealed class DurabilityTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_successful_login_clears_the_dead_code_count_also_for_a_reactivated_grain()
+    {
+        var phone = TestSettings.NewPhone();
+        var grain = fixture.Grains.GetGrain<IPhoneGrain>(phone);
+        for (var round = 0; round < 2; round++)
+        {
+            await PhoneLocks.KillCodeAsync(fixture, grain, phone);
+        }
+
+        await grain.RequestCodeAsync(Client);
+        Assert.Equal(VerifyStatus.Success, (await grain.VerifyAsync(fixture.Outbox.LatestCodeFor(phone), Device("d"))).Status);
+        await fixture.Cluster.DeactivateAsync(grain);
+        fixture.Time.Advance(TimeSpan.FromSeconds(61));
+        await PhoneLocks.KillCodeAsync(fixture, grain, phone);
+
+        Assert.Equal(SendCodeStatus.Sent, (await grain.RequestCodeAsync(Client)).Status);
+    }
+
+    [Fact]
     public async Task A_test_numbers_new_code_is_not_taken_for_its_spent_one_after_deactivation()
     {
         var grain = fixture.Grains.GetGrain<IPhoneGrain>(ClusterFixture.TestNumber);

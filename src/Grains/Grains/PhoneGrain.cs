@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Storage;
@@ -16,7 +17,7 @@ namespace QrMahalla.Grains.Grains;
 /// </summary>
 public sealed partial class PhoneGrain(
     [PersistentState("code", StorageNames.Auth)] IPersistentState<PhoneCodeState> code,
-    [PersistentState("binding", StorageNames.Auth)] IPersistentState<PhoneBindingState> binding,
+    [FromKeyedServices(StorageNames.Auth)] IGrainStorage storage,
     OtpCodes codes,
     ISmsSender sms,
     SmsText smsText,
@@ -28,28 +29,22 @@ public sealed partial class PhoneGrain(
     private static readonly TimeSpan SendWindow = TimeSpan.FromHours(1);
     private readonly OtpOptions otp = otpOptions.Value;
 
+    private LazyState<PhoneBindingState>? bindingState;
+
     private string Phone => this.GetPrimaryKeyString();
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        // The code state is not rewritten on success; the binding's record of the consumed code is what makes it
-        // spent. Fold that record back in, so a reactivated grain never sees a used code as outstanding.
-        // A test number's fixed code hashes the same every time, so the hash alone cannot tell a spent code from a
-        // new one: only a code sent before the consumption was recorded is the spent one.
-        var state = code.State;
-        if (state.CodeHash is { } hash && binding.State.ConsumedCodeHash is { } consumed
-            && state.LastSentAt <= binding.State.ConsumedAt
-            && CryptographicOperations.FixedTimeEquals(hash, consumed))
-        {
-            ForgetCode(state);
-        }
-
-        return Task.CompletedTask;
-    }
+    /// <summary>The phone → user binding, read when first needed (never for a phone with no code state yet).</summary>
+    private LazyState<PhoneBindingState> Binding => bindingState ??= new(storage, "binding", this.GetGrainId());
 
     public async Task<SendCodeResult> RequestCodeAsync(ClientInfo client)
     {
         var now = clock.UtcNow;
+        if (code.RecordExists)
+        {
+            // A code state row may hold a code (and dead-code history) that a login has since spent.
+            await FoldBindingAsync();
+        }
+
         var state = code.State;
         Prune(state, now);
 
@@ -90,6 +85,7 @@ public sealed partial class PhoneGrain(
     public async Task<VerifyResult> VerifyAsync(string candidate, DeviceInfo device)
     {
         var now = clock.UtcNow;
+        var binding = await FoldBindingAsync();
         var state = code.State;
 
         if (state.LockedUntil > now)
@@ -119,22 +115,22 @@ public sealed partial class PhoneGrain(
 
         // One durable write consumes the code and, on the first login, binds a new user id. If the process dies
         // after it, the phone is bound and the next correct code completes the registration under that id.
-        var newUser = binding.State.UserId is null;
-        binding.State.UserId ??= Guid.NewGuid();
-        binding.State.BoundAt ??= now;
-        binding.State.ConsumedCodeHash = state.CodeHash;
-        binding.State.ConsumedAt = now;
-        await binding.WriteStateAsync();
+        var newUser = binding.UserId is null;
+        binding.UserId ??= Guid.NewGuid();
+        binding.BoundAt ??= now;
+        binding.ConsumedCodeHash = state.CodeHash;
+        binding.ConsumedAt = now;
+        await Binding.WriteAsync();
         ForgetCode(state);
 
-        var userId = binding.State.UserId.Value;
+        var userId = binding.UserId.Value;
         var signIn = await GrainFactory.GetGrain<IUserGrain>(userId).SignInAsync(Phone, device);
         if (signIn.Status == SignInStatus.Deleted)
         {
             // The bound account was deleted (its unbinding may not have run yet): this login starts a new one.
-            binding.State.UserId = userId = Guid.NewGuid();
-            binding.State.BoundAt = now;
-            await binding.WriteStateAsync();
+            binding.UserId = userId = Guid.NewGuid();
+            binding.BoundAt = now;
+            await Binding.WriteAsync();
             newUser = true;
             signIn = await GrainFactory.GetGrain<IUserGrain>(userId).SignInAsync(Phone, device);
         }
@@ -146,7 +142,8 @@ public sealed partial class PhoneGrain(
 
     public async Task UnbindAsync(Guid userId)
     {
-        if (binding.State.UserId == userId)
+        var binding = await FoldBindingAsync();
+        if (binding.UserId == userId)
         {
             // The consumed-code record goes with the binding, so spend the code in the code state first.
             if (code.RecordExists)
@@ -154,16 +151,21 @@ public sealed partial class PhoneGrain(
                 await WriteCodeStateAsync();
             }
 
-            await binding.ClearStateAsync();
+            await Binding.ClearAsync();
         }
     }
 
-    public Task<Guid?> GetUserIdAsync() => Task.FromResult(binding.State.UserId);
+    public async Task<Guid?> GetUserIdAsync() => (await FoldBindingAsync()).UserId;
 
-    public Task<PhoneStatus> GetStatusAsync() => Task.FromResult(Status(clock.UtcNow));
+    public async Task<PhoneStatus> GetStatusAsync()
+    {
+        await FoldBindingAsync();
+        return Status(clock.UtcNow);
+    }
 
     public async Task<PhoneStatus> UnlockAsync()
     {
+        await FoldBindingAsync();
         var state = code.State;
         if (state.LockedUntil is not null || state.DeadCodeTimes.Count > 0 || state.Dead)
         {
@@ -188,23 +190,24 @@ public sealed partial class PhoneGrain(
     public async Task<ImportStatus> ImportAsync(LegacyUser legacy)
     {
         var userId = LegacyIds.UserId(legacy.LegacyId);
-        if (binding.State.UserId is { } bound && bound != userId)
+        var binding = await FoldBindingAsync();
+        if (binding.UserId is { } bound && bound != userId)
         {
             return ImportStatus.PhoneTaken;
         }
 
         // Bind first, as a first login does: a crash after this leaves a binding that the next run completes.
-        if (binding.State.UserId is null)
+        if (binding.UserId is null)
         {
-            binding.State.UserId = userId;
-            binding.State.BoundAt = clock.UtcNow;
-            await binding.WriteStateAsync();
+            binding.UserId = userId;
+            binding.BoundAt = clock.UtcNow;
+            await Binding.WriteAsync();
         }
 
         var status = await GrainFactory.GetGrain<IUserGrain>(userId).ImportAsync(Phone, legacy);
-        if (status is ImportStatus.DeletedSinceImport or ImportStatus.PhoneTaken)
+        if (status is ImportStatus.DeletedSinceImport or ImportStatus.PhoneTaken && Binding.State.UserId == userId)
         {
-            await binding.ClearStateAsync();
+            await Binding.ClearAsync();
         }
 
         return status;
@@ -216,12 +219,37 @@ public sealed partial class PhoneGrain(
         var outstanding = state is { CodeHash: not null, Dead: false } && state.ExpiresAt > now;
         return new PhoneStatus(
             Phone,
-            binding.State.UserId,
+            Binding.State.UserId,
             outstanding,
             outstanding ? state.ExpiresAt : null,
             outstanding ? Math.Max(otp.MaxAttempts - state.WrongAttempts, 0) : 0,
             state.SendTimes.Count(t => t > now - SendWindow),
             state.LockedUntil > now ? state.LockedUntil : null);
+    }
+
+    /// <summary>
+    /// Reads the binding on first use and folds its record of the consumed code into the code state: the code state
+    /// is not rewritten on success, so this record is what makes a used code spent (and clears the dead-code count)
+    /// in a reactivated grain. A test number's fixed code hashes the same every time, so the hash alone cannot tell a
+    /// spent code from a new one: only a code sent before the consumption was recorded is the spent one.
+    /// </summary>
+    private async ValueTask<PhoneBindingState> FoldBindingAsync()
+    {
+        if (Binding.Loaded)
+        {
+            return Binding.State;
+        }
+
+        var binding = await Binding.LoadAsync();
+        var state = code.State;
+        if (state.CodeHash is { } hash && binding.ConsumedCodeHash is { } consumed
+            && state.LastSentAt <= binding.ConsumedAt
+            && CryptographicOperations.FixedTimeEquals(hash, consumed))
+        {
+            ForgetCode(state);
+        }
+
+        return binding;
     }
 
     private async Task<VerifyResult> RecordWrongGuessAsync(PhoneCodeState state, DateTimeOffset now)
