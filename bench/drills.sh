@@ -19,11 +19,7 @@ qrm_start_postgres
 PGBIN=$qrm_pg_bin
 psql_q() { qrm_as_postgres "$PGBIN/psql" -h 127.0.0.1 -p "$QRM_PG_PORT" -U postgres -d "$1" -tAc "$2"; }
 
-export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development Logging__LogLevel__Default=Warning
-export Otp__HashKey=$(openssl rand -base64 32) Jwt__SigningKeys__0__Kid=drill
-export Jwt__SigningKeys__0__Pem="$(openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/dev/null)"
-export Sms__Provider=File Sms__FilePath="$WORK/sms-outbox.jsonl"
-export RateLimiting__SendPerIpPerMinute=0 RateLimiting__VerifyPerIpPerMinute=0
+bench_settings
 export Storage__Provider=PostgreSql Cluster__Provider=PostgreSql
 
 drill() { # name fault-command

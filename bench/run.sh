@@ -16,14 +16,8 @@ WORK=$(mktemp -d /tmp/qrm-bench.XXXXXX)
 
 echo "{\"machine\": \"$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r)\", \"dotnet\": \"$(dotnet --version)\", \"seconds_per_run\": $SECONDS_PER_RUN, \"concurrency\": $CONCURRENCY}" >> "$RESULTS"
 
-# Settings every process of the benchmark shares: fixed secrets, File SMS sink, no per-address limits (all load
-# comes from 127.0.0.1), a long resend cooldown is irrelevant (every request uses a new phone).
-SIGNING_PEM=$(openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/dev/null)
-export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development
-export Otp__HashKey=$(openssl rand -base64 32) Jwt__SigningKeys__0__Kid=bench Jwt__SigningKeys__0__Pem="$SIGNING_PEM"
-export Sms__Provider=File Sms__FilePath="$WORK/sms-outbox.jsonl"
-export RateLimiting__SendPerIpPerMinute=0 RateLimiting__VerifyPerIpPerMinute=0
-export Logging__LogLevel__Default=Warning
+# Every request uses a new phone, so the resend cooldown never applies; all load comes from 127.0.0.1.
+bench_settings
 
 drive() { # label workload [extra driver args...]
   local label=$1 workload=$2; shift 2
@@ -50,42 +44,9 @@ kill -9 "$EMBEDDED"
 echo "== PostgreSQL (durable: fsync and synchronous commit on)"
 qrm_start_postgres
 PGBIN=$qrm_pg_bin
-start_cluster() { # database silos -> sets CLUSTER_PIDS, T
-  local db=$1 silos=$2
-  qrm_as_postgres "$PGBIN/createdb" -h 127.0.0.1 -p "$QRM_PG_PORT" -U postgres "$db"
-  export Storage__Provider=PostgreSql Cluster__Provider=PostgreSql Cluster__ClusterId="$db"
-  export Storage__ConnectionString="Host=127.0.0.1;Port=$QRM_PG_PORT;Username=postgres;Database=$db;Maximum Pool Size=200"
-  CLUSTER_PIDS=()
-  for i in $(seq 1 "$silos"); do
-    Cluster__SiloPort=$(free_port) Cluster__GatewayPort=$(free_port) dotnet "$SILO_DLL" > "$WORK/$db-silo-$i.log" 2>&1 &
-    CLUSTER_PIDS+=($!); PIDS+=($!)
-  done
-  for _ in $(seq 1 120); do
-    [ "$(qrm_as_postgres "$PGBIN/psql" -h 127.0.0.1 -p "$QRM_PG_PORT" -U postgres -d "$db" -tAc 'SELECT COUNT(*) FROM qrm_membership WHERE status = 3' 2>/dev/null || echo 0)" = "$silos" ] && break
-    sleep 0.5
-  done
-  local port; port=$(free_port)
-  Gateway__CoHostSilo=false Urls="http://127.0.0.1:$port" dotnet "$GATEWAY_DLL" > "$WORK/$db-gateway.log" 2>&1 &
-  CLUSTER_PIDS+=($!); PIDS+=($!)
-  T="http://127.0.0.1:$port"
-  wait_ready "$T"
-}
-stop_cluster() { for pid in "${CLUSTER_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done; unset Storage__Provider Cluster__Provider; }
 
 # The database's own ceiling for the same durable work: one single-row upsert per transaction, same concurrency.
-qrm_as_postgres "$PGBIN/createdb" -h 127.0.0.1 -p "$QRM_PG_PORT" -U postgres pgbench_ceiling
-qrm_as_postgres "$PGBIN/psql" -h 127.0.0.1 -p "$QRM_PG_PORT" -U postgres -d pgbench_ceiling -qc \
-  "CREATE TABLE bench_upsert (k bigint PRIMARY KEY, v bytea NOT NULL, version int NOT NULL)"
-cat > "$WORK/upsert.sql" <<'SQL'
-\set k random(1, 1000000)
-INSERT INTO bench_upsert (k, v, version) VALUES (:k, decode(repeat('ab', 150), 'hex'), 1)
-ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v, version = bench_upsert.version + 1;
-SQL
-chmod 644 "$WORK/upsert.sql"; chmod 755 "$WORK"
-PGB=$(qrm_as_postgres "$PGBIN/pgbench" -h 127.0.0.1 -p "$QRM_PG_PORT" -U postgres -n -c "$CONCURRENCY" -j 2 -T "$SECONDS_PER_RUN" -f "$WORK/upsert.sql" pgbench_ceiling 2>&1)
-TPS=$(echo "$PGB" | awk '/^tps/{print $3; exit}')
-LAT=$(echo "$PGB" | awk '/latency average/{print $4; exit}')
-echo "{\"label\": \"postgres/ceiling-upsert\", \"workload\": \"pgbench single-row upsert\", \"mode\": \"closed $CONCURRENCY\", \"per_second\": $TPS, \"avg_ms\": $LAT}" | tee -a "$RESULTS"
+pg_upsert_ceiling postgres/ceiling-upsert
 
 for silos in 2 1; do
   echo "== cluster: $silos silo(s) + 1 gateway on PostgreSQL"
