@@ -47,6 +47,8 @@ public sealed partial class UserGrain(
             return new SignInResult(SignInStatus.Deleted);
         }
 
+        var revision = State.Revision;
+
         if (!State.Registered)
         {
             State.Registered = true;
@@ -56,7 +58,6 @@ public sealed partial class UserGrain(
             State.IsActive = true;
             State.Role = UserRoles.User;
             State.Revision++;
-            ScheduleIndex();
         }
         else if (!State.IsActive)
         {
@@ -67,7 +68,6 @@ public sealed partial class UserGrain(
         {
             State.Role = UserRoles.Admin;
             State.Revision++;
-            ScheduleIndex();
         }
 
         var deviceId = string.IsNullOrWhiteSpace(device.DeviceId) ? $"web-{RandomId()}" : device.DeviceId;
@@ -86,6 +86,12 @@ public sealed partial class UserGrain(
         EvictLeastRecentlyUsed();
 
         await user.WriteStateAsync();
+        if (State.Revision != revision)
+        {
+            // Only what is stored goes to the read model, and only after the response (the timer runs next turn).
+            ScheduleIndex();
+        }
+
         return new SignInResult(SignInStatus.Success, tokens.Issue(Id, session.SessionId, State.Role, session.RefreshTokenId), Summary());
     }
 
