@@ -1,5 +1,7 @@
 using System.Net.Http.Headers;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using QrMahalla.Grains.Admin;
 using QrMahalla.Gateway.Tests;
 
 namespace QrMahalla.Browser.Tests;
@@ -50,6 +52,7 @@ public sealed class AdminPageTests : IAsyncLifetime
         var targetLogin = await LoginAsync(target);
         await SendAsync(HttpMethod.Patch, "/api/users/me/", targetLogin.Access, new { first_name = "Malika", last_name = surname });
 
+        await ListedAsync(new UserQuery(null, surname, 5));
         var page = await OpenAdminPageAsync();
         await SignInAsync(page, GatewayFactory.AdminPhone);
 
@@ -98,6 +101,7 @@ public sealed class AdminPageTests : IAsyncLifetime
         gateway.Time.Advance(TimeSpan.FromSeconds(61));
         Assert.Equal(HttpStatusCode.TooManyRequests, (await http.PostAsJsonAsync("/api/users/auth/", new { phone = target })).StatusCode);
 
+        await ListedAsync(new UserQuery(target, null, 5));
         var page = await OpenAdminPageAsync();
         await SignInAsync(page, admin);
         await page.FillAsync("#search-phone", target);
@@ -128,6 +132,11 @@ public sealed class AdminPageTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("#sign-in")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#users")).ToBeHiddenAsync();
     }
+
+    /// <summary>The users read model follows the grains just after each response; the page searches it once.</summary>
+    private Task ListedAsync(UserQuery query) => Eventually.ReturnsAsync(
+        () => gateway.Services.GetRequiredService<IAdminStore>().SearchUsersAsync(query),
+        page => page.Items.Count == 1, "the users read model");
 
     private async Task<IPage> OpenAdminPageAsync()
     {

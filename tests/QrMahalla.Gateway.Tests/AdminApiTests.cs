@@ -64,9 +64,11 @@ public sealed class AdminApiTests(GatewayFactory factory)
             factory.Time.Advance(TimeSpan.FromSeconds(1));
         }
 
-        var all = await Eventually.ReturnsAsync(
-            () => SearchAsync(admin, $"name={surname.ToLowerInvariant()}&limit=2"),
-            page => page.GetProperty("results").GetArrayLength() == 2, "the users read model");
+        // The read model follows the grains just after each response: wait until it shows all three.
+        await Eventually.ReturnsAsync(
+            () => SearchAsync(admin, $"name={surname.ToLowerInvariant()}&limit=10"),
+            page => page.GetProperty("results").GetArrayLength() == 3, "the users read model");
+        var all = await SearchAsync(admin, $"name={surname.ToLowerInvariant()}&limit=2");
         Assert.Equal([users[2].Id, users[1].Id], Ids(all));
         var cursor = all.GetProperty("next_cursor").GetString()!;
 

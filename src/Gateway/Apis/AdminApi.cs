@@ -76,7 +76,7 @@ public static class AdminApi
         }
 
         var result = await Admin(grains).GetUserAsync(Actor(context), userId);
-        return Outcomes.ToHttp(result, user => TypedResults.Ok(AdminUserResponse.From(user)));
+        return Outcomes.ToHttp(result, user => TypedResults.Ok(new AdminUserResponse(user)));
     }
 
     private static async Task<IResult> UpdateUserAsync(HttpContext context, IGrainFactory grains, string id)
@@ -115,7 +115,7 @@ public static class AdminApi
         }
 
         var result = await Admin(grains).UpdateUserAsync(Actor(context), userId, update);
-        return Outcomes.ToHttp(result, user => TypedResults.Ok(AdminUserResponse.From(user)));
+        return Outcomes.ToHttp(result, user => TypedResults.Ok(new AdminUserResponse(user)));
     }
 
     private static async Task<IResult> RevokeSessionsAsync(HttpContext context, IGrainFactory grains, string id)
@@ -270,25 +270,18 @@ public sealed record UserPageResponse(
     [property: JsonPropertyName("results")] List<UserItemResponse> Results,
     [property: JsonPropertyName("next_cursor")] string? NextCursor);
 
-public sealed record AdminUserResponse(
-    [property: JsonPropertyName("id")] Guid Id,
-    [property: JsonPropertyName("phone")] string Phone,
-    [property: JsonPropertyName("first_name")] string FirstName,
-    [property: JsonPropertyName("last_name")] string LastName,
-    [property: JsonPropertyName("passport_id")] string PassportId,
-    [property: JsonPropertyName("address")] string Address,
-    [property: JsonPropertyName("role")] string Role,
-    [property: JsonPropertyName("is_active")] bool IsActive,
-    [property: JsonPropertyName("is_verified")] bool IsVerified,
-    [property: JsonPropertyName("is_staff")] bool IsStaff,
-    [property: JsonPropertyName("date_joined")] DateTimeOffset DateJoined,
-    [property: JsonPropertyName("legacy_id")] long? LegacyId,
-    [property: JsonPropertyName("sessions")] List<SessionResponse> Sessions)
+/// <summary>The user's own profile fields, plus what staff also see.</summary>
+public sealed record AdminUserResponse : ProfileResponse
 {
-    public static AdminUserResponse From(AdminUserView v) => new(
-        v.Profile.Id, v.Profile.Phone, v.Profile.FirstName, v.Profile.LastName, v.Profile.PassportId, v.Profile.Address,
-        v.Profile.Role, v.Profile.IsActive, v.Profile.IsVerified, v.Profile.IsStaff, v.Profile.DateJoined, v.LegacyId,
-        v.Sessions.Select(SessionResponse.From).ToList());
+    public AdminUserResponse(AdminUserView view) : base(ProfileResponse.From(view.Profile))
+    {
+        LegacyId = view.LegacyId;
+        Sessions = view.Sessions.Select(SessionResponse.From).ToList();
+    }
+
+    [JsonPropertyName("legacy_id")] public long? LegacyId { get; }
+
+    [JsonPropertyName("sessions")] public List<SessionResponse> Sessions { get; }
 }
 
 public sealed record PhoneStatusResponse(

@@ -97,7 +97,7 @@ public sealed record ProfilePatch(
     [property: JsonPropertyName("passport_id")] string? PassportId,
     [property: JsonPropertyName("address")] string? Address);
 
-public sealed record ProfileResponse(
+public record ProfileResponse(
     [property: JsonPropertyName("id")] Guid Id,
     [property: JsonPropertyName("phone")] string Phone,
     [property: JsonPropertyName("first_name")] string FirstName,
