@@ -1,6 +1,9 @@
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using QrMahalla.Grains.Admin;
 using QrMahalla.Grains.Options;
+using QrMahalla.Grains.Phones;
 using QrMahalla.Grains.Secrets;
 
 namespace QrMahalla.Cluster.Tests;
@@ -16,6 +19,20 @@ public sealed class SecretsTests
             AuthSecrets.Load(new OtpOptions(), new JwtOptions(), new Environment(environment), TestSettings.NewTempFolder("secrets")));
 
         Assert.Contains("Otp:HashKey", error.Message);
+    }
+
+    [Fact]
+    public void Admin_phones_are_normalised_and_an_entry_that_is_no_phone_stops_start_up()
+    {
+        var parser = new PhoneNumberParser(Options.Create(new PhoneOptions()), Options.Create(new SmsOptions()));
+
+        var admins = new AdminPhones(Options.Create(new AuthOptions { AdminPhones = ["+998 90 111 22 33", "998901112234"] }), parser);
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            new AdminPhones(Options.Create(new AuthOptions { AdminPhones = ["+998901112233", "call me"] }), parser));
+
+        Assert.True(admins.Contains("+998901112233") && admins.Contains("+998901112234"));
+        Assert.False(admins.Contains("+998901112235"));
+        Assert.StartsWith("Auth:AdminPhones has an entry that is not a phone number", error.Message);
     }
 
     [Fact]
