@@ -22,6 +22,16 @@ public sealed class OperatorCommandTests
         Assert.Contains($"(user {staffId}) now has the role 'admin'", granted.Output);
         Assert.DoesNotContain(staff, granted.Output);
 
+        // The admin API through a pure-client gateway: every admin result type crosses the wire between processes.
+        var admin = await AdminClientAsync(gateway, cluster.Outbox, staff);
+        var found = await JsonAsync(admin, $"/api/admin/users/?phone={Uri.EscapeDataString(staff)}");
+        Assert.Equal(staffId, found.GetProperty("results")[0].GetProperty("id").GetGuid());
+        var account = await JsonAsync(admin, $"/api/admin/users/{staffId}/");
+        Assert.Equal("admin", account.GetProperty("role").GetString());
+        Assert.Equal(2, account.GetProperty("sessions").GetArrayLength());
+        Assert.Equal(staffId, (await JsonAsync(admin, $"/api/admin/phones/{Uri.EscapeDataString(staff)}/")).GetProperty("user_id").GetGuid());
+        Assert.Equal("user.grant_role", (await JsonAsync(admin, "/api/admin/audit/")).GetProperty("results")[0].GetProperty("action").GetString());
+
         var old = DjangoDatabase.Users(40, firstId: 9000);
         old.Add(old[0] with { Id = 9999, Phone = "not a phone" });
         var source = await DjangoDatabase.CreateAsync(old);
@@ -55,6 +65,24 @@ public sealed class OperatorCommandTests
         Assert.Equal(41, await PostgresServer.ScalarAsync(cluster.ConnectionString, "SELECT COUNT(*) FROM qrm_user"));
         Assert.Equal(1, await PostgresServer.ScalarAsync(cluster.ConnectionString,
             "SELECT COUNT(*) FROM qrm_user WHERE user_id = @id AND role = 'admin'", ("id", staffId)));
+    }
+
+    private static async Task<HttpClient> AdminClientAsync(HttpClient gateway, Outbox outbox, string phone)
+    {
+        await Wait.UntilAsync(async () => (await ClientFlow.SendCodeAsync(gateway, phone)).StatusCode == HttpStatusCode.OK ? "sent" : null,
+            TimeSpan.FromSeconds(90), "the resend cooldown to pass");
+        var verified = await ClientFlow.VerifyAsync(gateway, phone, outbox.LatestCodeFor(phone), "admin-console");
+        var access = JsonDocument.Parse(await verified.Content.ReadAsStringAsync()).RootElement.GetProperty("access").GetString();
+        var admin = new HttpClient { BaseAddress = gateway.BaseAddress };
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", access);
+        return admin;
+    }
+
+    private static async Task<JsonElement> JsonAsync(HttpClient client, string path)
+    {
+        var response = await client.GetAsync(path);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
     }
 
     [Fact]
