@@ -64,6 +64,9 @@ public sealed partial class UserGrain(
             return new SignInResult(SignInStatus.UserInactive);
         }
 
+        // A correct code proves the phone, also for a user imported unverified from the old service.
+        State.IsVerified = true;
+
         if (State.Role != UserRoles.Admin && adminPhones.Contains(phone))
         {
             State.Role = UserRoles.Admin;
