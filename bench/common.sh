@@ -36,7 +36,10 @@ start_cluster() { # database silos [silo dll] [gateway dll] -> sets CLUSTER_PIDS
   export Storage__ConnectionString="Host=127.0.0.1;Port=$QRM_PG_PORT;Username=postgres;Database=$db;Maximum Pool Size=200"
   CLUSTER_PIDS=()
   for i in $(seq 1 "$silos"); do
-    Cluster__SiloPort=$(free_port) Cluster__GatewayPort=$(free_port) dotnet "$silo_dll" > "$WORK/$db-silo-$i.log" 2>&1 &
+    # SILO_OWN_OUTBOX=1 gives each silo its own File-sink outbox (no cross-process lock; no login workload then).
+    local outbox=$Sms__FilePath
+    [ -n "${SILO_OWN_OUTBOX:-}" ] && outbox="$WORK/$db-outbox-$i.jsonl"
+    Sms__FilePath=$outbox Cluster__SiloPort=$(free_port) Cluster__GatewayPort=$(free_port) dotnet "$silo_dll" > "$WORK/$db-silo-$i.log" 2>&1 &
     CLUSTER_PIDS+=($!); PIDS+=($!)
   done
   for _ in $(seq 1 120); do
