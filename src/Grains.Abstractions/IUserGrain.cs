@@ -37,9 +37,6 @@ public interface IUserGrain : IGrainWithGuidKey
     /// <summary>Staff deletion: as <see cref="DeleteAccountAsync"/> without a session of the user's own.</summary>
     [Alias("wipe")] Task<DeleteAccountResult> WipeAsync();
 
-    /// <summary>Staff switch, as <see cref="UpdateAccountAsync"/> with only <c>is_active</c>.</summary>
-    [Alias("set-active")] Task SetActiveAsync(bool active);
-
     /// <summary>Creates the account from a user of the old service; idempotent per legacy id.</summary>
     [Alias("import")] Task<ImportStatus> ImportAsync(string phone, LegacyUser user);
 }

@@ -131,6 +131,10 @@ public sealed class AdminPageTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("#message")).ToHaveTextAsync("This needs the admin role in a live session.");
         await Assertions.Expect(page.Locator("#sign-in")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#users")).ToBeHiddenAsync();
+        Assert.Null(await page.EvaluateAsync<string?>("sessionStorage.getItem('access')"));
+        var userId = await gateway.Grains.GetGrain<IPhoneGrain>(phone).GetUserIdAsync();
+        var account = await gateway.Grains.GetGrain<IUserGrain>(userId!.Value).GetAccountAsync();
+        Assert.Empty(account!.Sessions);
     }
 
     /// <summary>The users read model follows the grains just after each response; the page searches it once.</summary>

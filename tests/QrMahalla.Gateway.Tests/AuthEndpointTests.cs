@@ -265,7 +265,7 @@ public sealed class AuthEndpointTests(GatewayFactory factory)
     {
         var phone = TestSettings.NewPhone();
         var login = await api.LoginAsync(phone);
-        await factory.Grains.GetGrain<IUserGrain>(login.UserId).SetActiveAsync(false);
+        await factory.Grains.GetGrain<IUserGrain>(login.UserId).UpdateAccountAsync(new AdminUserUpdate(IsActive: false));
         factory.Time.Advance(TimeSpan.FromSeconds(61));
         await api.SendCodeAsync(phone);
 

@@ -139,12 +139,7 @@ public sealed class SqlAdminStore(IOptions<StorageOptions> storage, IOptions<Clu
     private static string EscapeLike(string value) =>
         value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
 
-    private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = StorageDatabase.CreateConnection(engine, storage.Value.ConnectionString);
-        await connection.OpenAsync(cancellationToken);
-        return connection;
-    }
+    private Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => StorageDatabase.OpenAsync(storage.Value, cancellationToken);
 
     private async Task<DbCommand> CommandAsync(DbConnection connection, string key, CancellationToken cancellationToken)
     {

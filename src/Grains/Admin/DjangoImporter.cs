@@ -33,7 +33,7 @@ public sealed class DjangoImporter(IGrainFactory grains, PhoneNumberParser phone
         public TimeSpan Elapsed { get; set; }
     }
 
-    private sealed record SourceRow(long Id, string Phone, LegacyUser User);
+    private sealed record SourceRow(string Phone, LegacyUser User);
 
     public async Task<Summary> RunAsync(
         string sourceConnectionString, IProgress<Progress>? progress = null, int concurrency = 16, CancellationToken cancellationToken = default)
@@ -50,14 +50,14 @@ public sealed class DjangoImporter(IGrainFactory grains, PhoneNumberParser phone
             var parsed = phones.Parse(row.Phone);
             if (parsed.Status != PhoneParseStatus.Ok)
             {
-                summary.Problems.Add(new Problem(row.Id, PhoneMask.Mask(row.Phone),
+                summary.Problems.Add(new Problem(row.User.LegacyId, PhoneMask.Mask(row.Phone),
                     parsed.Status == PhoneParseStatus.RegionNotAllowed ? "the phone's region is not served (Sms:AllowedRegions)" : "not a valid mobile number"));
                 continue;
             }
 
             if (!UserRoles.IsValid(row.User.Role))
             {
-                summary.Problems.Add(new Problem(row.Id, PhoneMask.Mask(parsed.E164), $"role '{Shorten(row.User.Role)}' is not a role name"));
+                summary.Problems.Add(new Problem(row.User.LegacyId, PhoneMask.Mask(parsed.E164), $"role '{Shorten(row.User.Role)}' is not a role name"));
                 continue;
             }
 
@@ -79,8 +79,8 @@ public sealed class DjangoImporter(IGrainFactory grains, PhoneNumberParser phone
 
             foreach (var row in same)
             {
-                var others = string.Join(", ", same.Where(r => r != row).Select(r => r.Id));
-                summary.Problems.Add(new Problem(row.Id, PhoneMask.Mask(phone), $"same phone as id {others} after normalisation; none of them imported"));
+                var others = string.Join(", ", same.Where(r => r != row).Select(r => r.User.LegacyId));
+                summary.Problems.Add(new Problem(row.User.LegacyId, PhoneMask.Mask(phone), $"same phone as id {others} after normalisation; none of them imported"));
             }
         }
 
@@ -166,7 +166,7 @@ public sealed class DjangoImporter(IGrainFactory grains, PhoneNumberParser phone
                     reader.IsDBNull(6) ? UserRoles.User : reader.GetString(6).Trim().ToLowerInvariant(),
                     reader.GetBoolean(7), reader.GetBoolean(8), reader.GetBoolean(9),
                     reader.GetFieldValue<DateTimeOffset>(10));
-                rows.Add(new SourceRow(id, Text(1), user));
+                rows.Add(new SourceRow(Text(1), user));
             }
         }
         catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.UndefinedColumn)

@@ -20,11 +20,8 @@ public sealed class UserReindexer(IOptions<StorageOptions> storage, IOptions<Clu
     public async Task<Result> RunAsync(IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         var options = storage.Value;
-        await using var connection = StorageDatabase.CreateConnection(options.Provider, options.ConnectionString);
-        await connection.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = await StorageDatabase.ReadQueryAsync(connection, "QrmUserStatesKey", cancellationToken);
-        StorageDatabase.AddParameter(command, "ServiceId", cluster.Value.ServiceId);
+        await using var connection = await StorageDatabase.OpenAsync(options, cancellationToken);
+        await using var command = await StorageDatabase.StoredCommandAsync(connection, "QrmUserStatesKey", cluster.Value.ServiceId, cancellationToken);
         StorageDatabase.AddParameter(command, "StateName", UserStateName);
 
         var serializer = new JsonGrainStateSerializer();

@@ -328,8 +328,6 @@ public sealed partial class UserGrain(
         return ImportStatus.Imported;
     }
 
-    public async Task SetActiveAsync(bool active) => await UpdateAccountAsync(new AdminUserUpdate(IsActive: active));
-
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         if (indexRetry is not null)

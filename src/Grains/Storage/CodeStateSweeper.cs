@@ -32,11 +32,8 @@ public sealed partial class CodeStateSweeper(
         }
 
         var cutoff = clock.UtcNow - otp.Value.LongestWindow - ClockMargin;
-        await using var connection = StorageDatabase.CreateConnection(options.Provider, options.ConnectionString);
-        await connection.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = await StorageDatabase.ReadQueryAsync(connection, "QrmSweepStateKey", cancellationToken);
-        StorageDatabase.AddParameter(command, "ServiceId", cluster.Value.ServiceId);
+        await using var connection = await StorageDatabase.OpenAsync(options, cancellationToken);
+        await using var command = await StorageDatabase.StoredCommandAsync(connection, "QrmSweepStateKey", cluster.Value.ServiceId, cancellationToken);
         StorageDatabase.AddParameter(command, "StateName", CodeStateName);
         StorageDatabase.AddParameter(command, "Cutoff", options.Provider switch
         {

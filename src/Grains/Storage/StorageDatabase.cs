@@ -36,6 +36,31 @@ public static class StorageDatabase
         _ => throw new InvalidOperationException($"Storage:Provider '{provider}' is not a relational database."),
     };
 
+    /// <summary>An open connection to the grain-storage database.</summary>
+    public static async Task<DbConnection> OpenAsync(StorageOptions storage, CancellationToken cancellationToken)
+    {
+        var connection = CreateConnection(storage.Provider, storage.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>A command running one of the project's stored queries for one service (<c>@ServiceId</c> bound).</summary>
+    public static async Task<DbCommand> StoredCommandAsync(DbConnection connection, string key, string serviceId, CancellationToken cancellationToken)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = await ReadQueryAsync(connection, key, cancellationToken);
+        AddParameter(command, "ServiceId", serviceId);
+        return command;
+    }
+
     /// <summary>Runs a stored query of the project's <c>OrleansQuery</c> table by key.</summary>
     public static async Task<string> ReadQueryAsync(DbConnection connection, string key, CancellationToken cancellationToken)
     {

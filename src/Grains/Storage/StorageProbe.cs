@@ -17,8 +17,7 @@ public sealed class StorageProbe(IOptions<StorageOptions> options)
 
         try
         {
-            await using var connection = StorageDatabase.CreateConnection(storage.Provider, storage.ConnectionString);
-            await connection.OpenAsync(cancellationToken);
+            await using var connection = await StorageDatabase.OpenAsync(storage, cancellationToken);
             await StorageDatabase.ReadQueryAsync(connection, "ReadFromStorageKey", cancellationToken);
             return null;
         }
