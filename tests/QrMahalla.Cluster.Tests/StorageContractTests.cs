@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;
 using QrMahalla.Grains.Grains;
+using QrMahalla.Grains.Options;
 
 namespace QrMahalla.Cluster.Tests;
 
@@ -8,14 +9,18 @@ namespace QrMahalla.Cluster.Tests;
 [Collection(ClusterCollection.Name)]
 public sealed class StorageContractTests(ClusterFixture fixture)
 {
-    private IGrainStorage Storage =>
-        fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageNames.Auth);
+    /// <summary>The silo's storage through one writer; both write the same rows of the same database.</summary>
+    private IGrainStorage Writer(StorageWriter writer) =>
+        fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(ClusterFixture.WriterStorage(writer));
 
     private static GrainId PhoneId(string phone) => GrainId.Create("qrm-test-phone", phone);
 
-    [Fact]
-    public async Task Every_state_type_round_trips_with_its_collections()
+    [Theory]
+    [InlineData(StorageWriter.Batched)]
+    [InlineData(StorageWriter.AdoNet)]
+    public async Task Every_state_type_round_trips_with_its_collections(StorageWriter writer)
     {
+        var storage = Writer(writer);
         var now = DateTimeOffset.UtcNow;
         var code = new PhoneCodeState
         {
@@ -44,48 +49,54 @@ public sealed class StorageContractTests(ClusterFixture fixture)
         };
 
         var key = TestSettings.NewPhone();
-        Assert.Equivalent(code, await RoundTripAsync("code", PhoneId(key), code));
-        Assert.Equivalent(binding, await RoundTripAsync("binding", PhoneId(key), binding));
-        Assert.Equivalent(user, await RoundTripAsync("user", GrainId.Create("qrm-test-user", Guid.NewGuid().ToString("N")), user));
+        Assert.Equivalent(code, await RoundTripAsync(storage, "code", PhoneId(key), code));
+        Assert.Equivalent(binding, await RoundTripAsync(storage, "binding", PhoneId(key), binding));
+        Assert.Equivalent(user, await RoundTripAsync(storage, "user", GrainId.Create("qrm-test-user", Guid.NewGuid().ToString("N")), user));
     }
 
-    [Fact]
-    public async Task A_stale_version_is_refused()
+    [Theory]
+    [InlineData(StorageWriter.Batched)]
+    [InlineData(StorageWriter.AdoNet)]
+    public async Task A_stale_version_is_refused(StorageWriter writer)
     {
+        var storage = Writer(writer);
         var id = PhoneId(TestSettings.NewPhone());
         var first = new GrainState<PhoneBindingState>(new PhoneBindingState());
-        await Storage.WriteStateAsync("binding", id, first);
+        await storage.WriteStateAsync("binding", id, first);
         var stale = new GrainState<PhoneBindingState>(new PhoneBindingState()) { ETag = first.ETag };
-        await Storage.WriteStateAsync("binding", id, first);
+        await storage.WriteStateAsync("binding", id, first);
 
-        await Assert.ThrowsAsync<InconsistentStateException>(() => Storage.WriteStateAsync("binding", id, stale));
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("binding", id, stale));
         var fresh = new GrainState<PhoneBindingState>(new PhoneBindingState());
-        await Assert.ThrowsAsync<InconsistentStateException>(() => Storage.WriteStateAsync("binding", id, fresh));
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("binding", id, fresh));
     }
 
-    [Fact]
-    public async Task Clearing_deletes_the_row()
+    [Theory]
+    [InlineData(StorageWriter.Batched)]
+    [InlineData(StorageWriter.AdoNet)]
+    public async Task Clearing_deletes_the_row(StorageWriter writer)
     {
+        var storage = Writer(writer);
         var phone = TestSettings.NewPhone();
         var id = PhoneId(phone);
         var state = new GrainState<PhoneBindingState>(new PhoneBindingState { UserId = Guid.NewGuid() });
-        await Storage.WriteStateAsync("binding", id, state);
+        await storage.WriteStateAsync("binding", id, state);
         Assert.Equal(1, StorageRows.Count(fixture.DatabasePath, "binding", phone));
 
-        await Storage.ClearStateAsync("binding", id, state);
+        await storage.ClearStateAsync("binding", id, state);
 
         Assert.Equal(0, StorageRows.Count(fixture.DatabasePath, "binding", phone));
         Assert.Null(state.ETag);
-        await Storage.ClearStateAsync("binding", id, state);
-        await Storage.WriteStateAsync("binding", id, state);
+        await storage.ClearStateAsync("binding", id, state);
+        await storage.WriteStateAsync("binding", id, state);
         Assert.Equal(1, StorageRows.Count(fixture.DatabasePath, "binding", phone));
     }
 
-    private async Task<T> RoundTripAsync<T>(string stateName, GrainId id, T value) where T : class, new()
+    private static async Task<T> RoundTripAsync<T>(IGrainStorage storage, string stateName, GrainId id, T value) where T : class, new()
     {
-        await Storage.WriteStateAsync(stateName, id, new GrainState<T>(value));
+        await storage.WriteStateAsync(stateName, id, new GrainState<T>(value));
         var read = new GrainState<T>();
-        await Storage.ReadStateAsync(stateName, id, read);
+        await storage.ReadStateAsync(stateName, id, read);
         Assert.True(read.RecordExists);
         Assert.Equal("1", read.ETag);
         return read.State!;

@@ -215,7 +215,7 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         Assert.True(await migrate.WaitForExitAsync(TimeSpan.FromSeconds(60)), "migrate kept running");
 
         Assert.Equal(0, migrate.ExitCode);
-        Assert.Equal(SchemaKeys.Count, await PostgresServer.ScalarAsync(connectionString, "SELECT COUNT(*) FROM OrleansQuery"));
+        Assert.Equal(SchemaKeys.PostgresCount, await PostgresServer.ScalarAsync(connectionString, "SELECT COUNT(*) FROM OrleansQuery"));
         Assert.Equal(0, await PostgresServer.ScalarAsync(connectionString, "SELECT COUNT(*) FROM qrm_membership"));
     }
 

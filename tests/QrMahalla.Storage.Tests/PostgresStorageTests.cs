@@ -13,15 +13,19 @@ public sealed class PostgresStorageTests(PostgresClusterFixture fixture)
     private static readonly ClientInfo Client = new("127.0.0.1", "tests");
     private static readonly DeviceInfo Device = new("device-1", "Test phone", "127.0.0.1", "tests");
 
-    private IGrainStorage Storage =>
-        fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageNames.Auth);
+    /// <summary>The silo's storage through one writer; both write the same rows of the same database.</summary>
+    private IGrainStorage Writer(StorageWriter writer) =>
+        fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(ClusterFixture.WriterStorage(writer));
 
     private Task<long> RowsAsync(string stateName, string key) => PostgresServer.ScalarAsync(fixture.ConnectionString,
         "SELECT COUNT(*) FROM qrm_grain_state WHERE state_name = @s AND key_string = @k", ("s", stateName), ("k", key));
 
-    [Fact]
-    public async Task Every_state_type_round_trips_with_its_collections()
+    [Theory]
+    [InlineData(StorageWriter.Batched)]
+    [InlineData(StorageWriter.AdoNet)]
+    public async Task Every_state_type_round_trips_with_its_collections(StorageWriter writer)
     {
+        var storage = Writer(writer);
         var now = DateTimeOffset.UtcNow;
         var code = new PhoneCodeState
         {
@@ -36,28 +40,31 @@ public sealed class PostgresStorageTests(PostgresClusterFixture fixture)
         };
         var phone = GrainId.Create("qrm-test-phone", TestSettings.NewPhone());
 
-        Assert.Equivalent(code, await RoundTripAsync("code", phone, code));
-        Assert.Equivalent(binding, await RoundTripAsync("binding", phone, binding));
-        Assert.Equivalent(user, await RoundTripAsync("user", GrainId.Create("qrm-test-user", Guid.NewGuid().ToString("N")), user));
+        Assert.Equivalent(code, await RoundTripAsync(storage, "code", phone, code));
+        Assert.Equivalent(binding, await RoundTripAsync(storage, "binding", phone, binding));
+        Assert.Equivalent(user, await RoundTripAsync(storage, "user", GrainId.Create("qrm-test-user", Guid.NewGuid().ToString("N")), user));
     }
 
-    [Fact]
-    public async Task Versions_conflict_and_clearing_deletes_the_row()
+    [Theory]
+    [InlineData(StorageWriter.Batched)]
+    [InlineData(StorageWriter.AdoNet)]
+    public async Task Versions_conflict_and_clearing_deletes_the_row(StorageWriter writer)
     {
+        var storage = Writer(writer);
         var key = TestSettings.NewPhone();
         var id = GrainId.Create("qrm-test-phone", key);
         var state = new GrainState<PhoneBindingState>(new PhoneBindingState { UserId = Guid.NewGuid() });
-        await Storage.WriteStateAsync("binding", id, state);
+        await storage.WriteStateAsync("binding", id, state);
         var stale = new GrainState<PhoneBindingState>(new PhoneBindingState()) { ETag = state.ETag };
-        await Storage.WriteStateAsync("binding", id, state);
+        await storage.WriteStateAsync("binding", id, state);
 
-        await Assert.ThrowsAsync<InconsistentStateException>(() => Storage.WriteStateAsync("binding", id, stale));
-        await Assert.ThrowsAsync<InconsistentStateException>(() => Storage.WriteStateAsync("binding", id, new GrainState<PhoneBindingState>(new())));
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("binding", id, stale));
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("binding", id, new GrainState<PhoneBindingState>(new())));
         Assert.Equal("2", state.ETag);
 
-        await Storage.ClearStateAsync("binding", id, state);
+        await storage.ClearStateAsync("binding", id, state);
         Assert.Equal(0, await RowsAsync("binding", key));
-        await Storage.ClearStateAsync("binding", id, state);
+        await storage.ClearStateAsync("binding", id, state);
     }
 
     [Fact]
@@ -116,7 +123,7 @@ public sealed class PostgresStorageTests(PostgresClusterFixture fixture)
         SchemaInstaller.ApplyTo(StorageProvider.PostgreSql, connectionString, "Storage:ConnectionString");
 
         Assert.Equal(
-            SchemaKeys.Count,
+            SchemaKeys.PostgresCount,
             await PostgresServer.ScalarAsync(connectionString, "SELECT COUNT(*) FROM OrleansQuery"));
     }
 
@@ -129,11 +136,11 @@ public sealed class PostgresStorageTests(PostgresClusterFixture fixture)
         Assert.StartsWith("Storage:ConnectionString does not reach a usable PostgreSql database", error.Message);
     }
 
-    private async Task<T> RoundTripAsync<T>(string stateName, GrainId id, T value) where T : class, new()
+    private static async Task<T> RoundTripAsync<T>(IGrainStorage storage, string stateName, GrainId id, T value) where T : class, new()
     {
-        await Storage.WriteStateAsync(stateName, id, new GrainState<T>(value));
+        await storage.WriteStateAsync(stateName, id, new GrainState<T>(value));
         var read = new GrainState<T>();
-        await Storage.ReadStateAsync(stateName, id, read);
+        await storage.ReadStateAsync(stateName, id, read);
         Assert.True(read.RecordExists);
         return read.State!;
     }

@@ -6,6 +6,7 @@ using Orleans.Runtime;
 using Orleans.TestingHost;
 using QrMahalla.Grains;
 using QrMahalla.Grains.Hosting;
+using QrMahalla.Grains.Options;
 using QrMahalla.Tests;
 
 namespace QrMahalla.Tests;
@@ -64,11 +65,29 @@ public class ClusterFixture : IAsyncLifetime
             });
             host.Services.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
         });
-        builder.ConfigureSilo((_, silo) => silo.AddQrMahallaStorage(new ConfigurationBuilder().AddInMemoryCollection(Settings()).Build()));
+        builder.ConfigureSilo((_, silo) =>
+        {
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings()).Build();
+            silo.AddQrMahallaStorage(configuration);
+
+            // Both writers on the same database, under names of their own, for the storage contract tests.
+            var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new();
+            if (storage.Provider != StorageProvider.Memory)
+            {
+                foreach (var writer in Enum.GetValues<StorageWriter>())
+                {
+                    silo.AddQrMahallaStorage(WriterStorage(writer),
+                        new StorageOptions { Provider = storage.Provider, ConnectionString = storage.ConnectionString, Writer = writer });
+                }
+            }
+        });
         builder.ConfigureClientHost(host => host.Services.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10)));
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }
+
+    /// <summary>The name each silo registers one writer under, beside the grains' own storage.</summary>
+    public static string WriterStorage(StorageWriter writer) => $"contract-{writer}";
 
     /// <summary>SIGKILL-style death of the silo that hosts <paramref name="grain"/>; returns that silo's address.</summary>
     public async Task<SiloAddress> KillSiloHostingAsync(IAddressable grain)

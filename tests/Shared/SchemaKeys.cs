@@ -19,5 +19,9 @@ public static class SchemaKeys
         "QrmAppendAuditKey", "QrmListAuditKey",
     ];
 
-    public static int Count => Provider.Length + Project.Length;
+    /// <summary>PostgreSQL's group-commit writer (<c>Storage:Writer=Batched</c>); SQLite's reuses the provider's queries.</summary>
+    public static readonly string[] PostgresBatch = ["QrmBatchReadKey", "QrmBatchWriteKey", "QrmBatchDeleteKey"];
+
+    /// <summary>Every key of the PostgreSQL scripts.</summary>
+    public static int PostgresCount => Provider.Length + Project.Length + PostgresBatch.Length;
 }

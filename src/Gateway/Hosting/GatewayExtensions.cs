@@ -183,7 +183,7 @@ public static partial class GatewayExtensions
     /// </summary>
     public static bool IsClusterUnreachable(Exception? fault) => fault is SiloUnavailableException
         or OrleansMessageRejectionException or ConnectionFailedException or TimeoutException
-        or GatewayTooBusyException or ClientNotAvailableException
+        or GatewayTooBusyException or ClientNotAvailableException or StorageBusyException
         // Before the client has seen a silo it knows no grain implementations at all.
         || (fault is ArgumentException && fault.Message.StartsWith("Could not find an implementation for interface", StringComparison.Ordinal));
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Dashboard;
+using Orleans.Runtime.Hosting;
 using QrMahalla.Grains.Admin;
 using QrMahalla.Grains.Grains;
 using QrMahalla.Grains.Options;
@@ -14,6 +15,7 @@ using QrMahalla.Grains.Phones;
 using QrMahalla.Grains.Secrets;
 using QrMahalla.Grains.Sms;
 using QrMahalla.Grains.Storage;
+using QrMahalla.Grains.Storage.Batching;
 using QrMahalla.Grains.Telemetry;
 using QrMahalla.Grains.Tokens;
 using Microsoft.Extensions.Http.Resilience;
@@ -86,6 +88,7 @@ public static class QrMahallaSiloExtensions
         services.AddOptions<SmsOptions>().BindConfiguration(SmsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PhoneOptions>().BindConfiguration(PhoneOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>());
         services.AddOptions<ClusteringOptions>().BindConfiguration(ClusteringOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section);
         services.AddOptions<RateLimitingOptions>().BindConfiguration(RateLimitingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -152,20 +155,33 @@ public static class QrMahallaSiloExtensions
         });
     }
 
-    public static ISiloBuilder AddQrMahallaStorage(this ISiloBuilder silo, IConfiguration configuration)
+    public static ISiloBuilder AddQrMahallaStorage(this ISiloBuilder silo, IConfiguration configuration) =>
+        silo.AddQrMahallaStorage(StorageNames.Auth, configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new());
+
+    /// <summary>
+    /// Grain storage under <paramref name="name"/>: the group-commit writer or Orleans' ADO.NET provider, on the same
+    /// tables with the same payloads and versions, or memory.
+    /// </summary>
+    public static ISiloBuilder AddQrMahallaStorage(this ISiloBuilder silo, string name, StorageOptions storage)
     {
-        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new();
-        return storage.Provider switch
+        if (storage.Provider == StorageProvider.Memory)
         {
-            StorageProvider.Memory => silo.AddMemoryGrainStorage(StorageNames.Auth),
-            _ => silo.AddAdoNetGrainStorage(StorageNames.Auth, options =>
-            {
-                options.Invariant = StorageDatabase.Invariant(storage.Provider);
-                options.ConnectionString = storage.ConnectionString;
-                options.DeleteStateOnClear = true;
-                options.GrainStorageSerializer = new JsonGrainStateSerializer();
-            }),
-        };
+            return silo.AddMemoryGrainStorage(name);
+        }
+
+        if (storage.EffectiveWriter == StorageWriter.Batched)
+        {
+            silo.Services.AddGrainStorage(name, (services, key) => BatchedGrainStorage.Create(services, key, storage));
+            return silo;
+        }
+
+        return silo.AddAdoNetGrainStorage(name, options =>
+        {
+            options.Invariant = StorageDatabase.Invariant(storage.Provider);
+            options.ConnectionString = storage.ConnectionString;
+            options.DeleteStateOnClear = true;
+            options.GrainStorageSerializer = new JsonGrainStateSerializer();
+        });
     }
 
     public static bool DashboardEnabled(IConfiguration configuration) =>

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace QrMahalla.Grains.Options;
 
@@ -8,6 +9,16 @@ public enum StorageProvider
     PostgreSql,
     SqlServer,
     Memory,
+}
+
+/// <summary>Which grain storage writes the state: the project's group commit, or Orleans' ADO.NET provider.</summary>
+public enum StorageWriter
+{
+    /// <summary>Group commit: concurrent reads and writes of many grains share one round trip and one transaction.</summary>
+    Batched,
+
+    /// <summary>Orleans' ADO.NET provider: one statement and one commit per grain operation.</summary>
+    AdoNet,
 }
 
 public enum ClusterProvider
@@ -26,8 +37,32 @@ public sealed class StorageOptions
     [Required] public string ConnectionString { get; set; } = "Data Source=data/qrmahalla.db";
     public bool ApplySchema { get; set; } = true;
 
+    /// <summary>
+    /// <c>Batched</c> (group commit) or <c>AdoNet</c>; unset means <c>Batched</c> on SQLite and PostgreSQL and
+    /// <c>AdoNet</c> on SQL Server, which has no group-commit writer. Both use the same tables, rows and versions.
+    /// </summary>
+    public StorageWriter? Writer { get; set; }
+
+    public StorageBatchOptions Batch { get; set; } = new();
+
+    /// <summary>The writer in force for this provider.</summary>
+    public StorageWriter EffectiveWriter => Writer ?? (Provider == StorageProvider.SqlServer ? StorageWriter.AdoNet : StorageWriter.Batched);
+
     /// <summary>How often a silo deletes code state rows whose every window has passed.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(10);
+}
+
+/// <summary>Section <c>Storage:Batch</c>: the group-commit writer's bounds.</summary>
+public sealed class StorageBatchOptions
+{
+    /// <summary>The most grain operations one round trip and one transaction carry.</summary>
+    [Range(1, 1000)] public int MaxSize { get; set; } = 128;
+
+    /// <summary>Operations waiting for a batch; past this a call fails at once (HTTP 503) instead of waiting longer.</summary>
+    [Range(1, 1_000_000)] public int QueueLimit { get; set; } = 20_000;
+
+    /// <summary>How long one batch may take in the database before it fails.</summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(8);
 }
 
 /// <summary>Section <c>Cluster</c>: Orleans identities and ports.</summary>
@@ -57,4 +92,31 @@ public sealed class ClusteringOptions
 
     /// <summary>The address other silos and clients reach this silo on; loopback unless set.</summary>
     public string? AdvertisedAddress { get; set; }
+}
+
+/// <summary>Checks what data annotations cannot: the writer fits the engine, and the batch bounds are sane.</summary>
+public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
+{
+    public ValidateOptionsResult Validate(string? name, StorageOptions options)
+    {
+        if (options.Writer == StorageWriter.Batched && options.Provider == StorageProvider.SqlServer)
+        {
+            return ValidateOptionsResult.Fail("Storage:Writer 'Batched' is not available on SqlServer; use AdoNet or leave it unset.");
+        }
+
+        var batch = options.Batch;
+        if (batch.MaxSize is < 1 or > 1000)
+        {
+            return ValidateOptionsResult.Fail("Storage:Batch:MaxSize must be between 1 and 1000.");
+        }
+
+        if (batch.QueueLimit < batch.MaxSize)
+        {
+            return ValidateOptionsResult.Fail("Storage:Batch:QueueLimit must be at least Storage:Batch:MaxSize.");
+        }
+
+        return batch.CommandTimeout > TimeSpan.Zero
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail("Storage:Batch:CommandTimeout must be positive.");
+    }
 }

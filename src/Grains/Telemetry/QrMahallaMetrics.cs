@@ -18,10 +18,16 @@ public sealed class QrMahallaMetrics
     private readonly Histogram<double> smsDuration;
     private readonly Counter<long> smsFailures;
     private readonly Counter<long> readModelFailures;
+    private readonly Meter meter;
+    private readonly Histogram<int> storageBatchSize;
+    private readonly Histogram<double> storageCommit;
+    private readonly Histogram<double> storageWait;
+    private readonly Counter<long> storageRejections;
+    private Func<int>? storageQueue;
 
     public QrMahallaMetrics(IMeterFactory meters)
     {
-        var meter = meters.Create(MeterName);
+        meter = meters.Create(MeterName);
         codesSent = meter.CreateCounter<long>("qrm.codes.sent", "{request}", "Send-code requests by result: sent, rate_limited, sms_failed.");
         codesVerified = meter.CreateCounter<long>("qrm.codes.verified", "{request}", "Verify requests by result: success, invalid_code, code_expired, too_many_attempts, rate_limited, user_inactive.");
         usersCreated = meter.CreateCounter<long>("qrm.users.created", "{user}", "Accounts created by a first correct code.");
@@ -31,6 +37,14 @@ public sealed class QrMahallaMetrics
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10] });
         smsFailures = meter.CreateCounter<long>("qrm.sms.failures", "{message}", "Messages the SMS provider failed or refused, by provider.");
         readModelFailures = meter.CreateCounter<long>("qrm.read_model.failures", "{write}", "Users read-model writes that failed and will be retried.");
+        storageBatchSize = meter.CreateHistogram<int>("qrm.storage.batch.size", "{operation}", "Grain state operations per group-commit batch.",
+            tags: null, advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512] });
+        storageCommit = meter.CreateHistogram<double>("qrm.storage.batch.duration", "s", "Time one batch spends in the database, commit included.",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5] });
+        storageWait = meter.CreateHistogram<double>("qrm.storage.batch.wait", "s", "Time the oldest operation of a batch waited in the queue.",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5] });
+        storageRejections = meter.CreateCounter<long>("qrm.storage.rejections", "{operation}", "Grain state operations refused because the storage queue was full.");
+        meter.CreateObservableGauge("qrm.storage.queue.depth", () => storageQueue?.Invoke() ?? 0, "{operation}", "Grain state operations waiting for a batch.");
     }
 
     public void CodeSent(string result) => codesSent.Add(1, new KeyValuePair<string, object?>("result", result));
@@ -38,6 +52,18 @@ public sealed class QrMahallaMetrics
     public void CodeVerified(string result) => codesVerified.Add(1, new KeyValuePair<string, object?>("result", result));
 
     public void UserCreated() => usersCreated.Add(1);
+
+    public void StorageBatch(int size, TimeSpan duration, TimeSpan oldestWait)
+    {
+        storageBatchSize.Record(size);
+        storageCommit.Record(duration.TotalSeconds);
+        storageWait.Record(oldestWait.TotalSeconds);
+    }
+
+    public void StorageRejected() => storageRejections.Add(1);
+
+    /// <summary>The silo's group-commit queue, read when the queue-depth gauge is observed.</summary>
+    public void ObserveStorageQueue(Func<int> depth) => storageQueue = depth;
 
     public void ReadModelWriteFailed() => readModelFailures.Add(1);
 

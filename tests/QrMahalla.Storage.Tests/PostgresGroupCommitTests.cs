@@ -1,0 +1,94 @@
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Orleans.Runtime;
+using Orleans.Storage;
+using QrMahalla.Grains.Grains;
+
+namespace QrMahalla.Storage.Tests;
+
+/// <summary>The group-commit writer on a real PostgreSQL server.</summary>
+[Collection(PostgresClusterCollection.Name)]
+public sealed class PostgresGroupCommitTests(PostgresClusterFixture fixture) : GroupCommitContract(fixture)
+{
+    private PostgresClusterFixture Postgres => (PostgresClusterFixture)Fixture;
+
+    protected override async Task PoisonInsertsAsync()
+    {
+        await using var connection = new NpgsqlConnection(Postgres.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            CREATE OR REPLACE FUNCTION qrm_test_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.key_string LIKE 'poison%' THEN RAISE EXCEPTION 'poisoned row'; END IF;
+                RETURN NEW;
+            END $$;
+            CREATE OR REPLACE TRIGGER qrm_test_poison BEFORE INSERT ON qrm_grain_state
+                FOR EACH ROW EXECUTE FUNCTION qrm_test_poison();
+            """, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
+    public async Task Connections_killed_under_load_answer_every_caller_and_lose_no_acknowledged_write()
+    {
+        const int Grains = 48;
+        var ids = Enumerable.Range(0, Grains).Select(_ => NewId("storm")).ToList();
+        var acknowledged = new int[Grains];
+        var failures = 0;
+        using var stop = new CancellationTokenSource();
+
+        // Each "grain" writes its counter again and again, as a grain does: re-reading its row after a failure.
+        var writers = ids.Select((id, g) => Task.Run(async () =>
+        {
+            var storage = Batched(g % 2);
+            var state = new GrainState<StormState>(new StormState());
+            for (var n = 1; !stop.IsCancellationRequested || n <= 5; n++)
+            {
+                state.State!.Counter = n;
+                try
+                {
+                    await storage.WriteStateAsync("storm", id, state).WaitAsync(TimeSpan.FromSeconds(30));
+                    acknowledged[g] = n;
+                }
+                catch (Exception e) when (e is not TimeoutException)
+                {
+                    Interlocked.Increment(ref failures);
+                    await storage.ReadStateAsync("storm", id, state).WaitAsync(TimeSpan.FromSeconds(30)).ContinueWith(_ => { }, TaskScheduler.Default);
+                }
+            }
+        })).ToList();
+
+        for (var kill = 0; kill < 5; kill++)
+        {
+            await Eventually.ReturnsAsync(() => Task.FromResult(acknowledged.Sum()), sum => sum >= (kill + 1) * Grains * 3, "writes between kills", TimeSpan.FromSeconds(30));
+            await TerminateOtherBackendsAsync();
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(writers).WaitAsync(TimeSpan.FromSeconds(60));
+        NpgsqlConnection.ClearAllPools();
+
+        for (var g = 0; g < Grains; g++)
+        {
+            var read = new GrainState<StormState>();
+            await Batched(1).ReadStateAsync("storm", ids[g], read);
+            Assert.True(read.State!.Counter >= acknowledged[g], $"grain {g}: stored {read.State!.Counter} < acknowledged {acknowledged[g]}");
+            Assert.True(acknowledged[g] >= 5);
+        }
+    }
+
+    private async Task TerminateOtherBackendsAsync()
+    {
+        // Unpooled: a pooled connection may be one that the previous round killed.
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Postgres.ConnectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", connection);
+        Assert.True((long)(await command.ExecuteScalarAsync())! > 0);
+    }
+
+    public sealed class StormState
+    {
+        public int Counter { get; set; }
+    }
+}
