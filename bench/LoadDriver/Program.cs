@@ -380,8 +380,11 @@ sealed class Balancer(string[] targets)
 
     public Task<HttpResponseMessage> GetAsync(string path, CancellationToken ct = default) => SendAsync(c => c.GetAsync(path, ct));
 
+    // The body is serialized ahead so the request carries a Content-Length: a WSGI server (the Django peer's gunicorn)
+    // reads no body from a chunked request and answers 400.
     public Task<HttpResponseMessage> PostAsJsonAsync<T>(string path, T body, CancellationToken ct = default) =>
-        SendAsync(c => c.PostAsJsonAsync(path, body, ct));
+        SendAsync(c => c.PostAsync(path, new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerOptions.Web))
+        { Headers = { ContentType = new("application/json") { CharSet = "utf-8" } } }, ct));
 
     private async Task<HttpResponseMessage> SendAsync(Func<HttpClient, Task<HttpResponseMessage>> send)
     {
