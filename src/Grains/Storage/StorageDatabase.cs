@@ -43,6 +43,11 @@ public static class StorageDatabase
         try
         {
             await connection.OpenAsync(cancellationToken);
+            if (connection is SqliteConnection sqlite)
+            {
+                WaitInsideSqliteWhenBusy(sqlite);
+            }
+
             return connection;
         }
         catch
@@ -50,6 +55,18 @@ public static class StorageDatabase
             await connection.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Lets SQLite itself wait (in steps of a few milliseconds) for another connection's write to finish. Without it
+    /// Microsoft.Data.Sqlite retries a busy database in steps of 150 ms, which is what a login waited behind the
+    /// users read model's upsert.
+    /// </summary>
+    public static void WaitInsideSqliteWhenBusy(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA busy_timeout = {Math.Max(1, connection.DefaultTimeout) * 1000};";
+        command.ExecuteNonQuery();
     }
 
     /// <summary>A command running one of the project's stored queries for one service (<c>@ServiceId</c> bound).</summary>

@@ -84,7 +84,7 @@ public sealed class SqliteStateBatch(string connectionString, string serviceId, 
 
         Close();
         var builder = new SqliteConnectionStringBuilder(connectionString);
-        builder.DefaultTimeout = Math.Max(builder.DefaultTimeout, (int)Math.Ceiling(options.CommandTimeout.TotalSeconds));
+        builder.DefaultTimeout = Math.Max(1, (int)Math.Ceiling(options.CommandTimeout.TotalSeconds));
         var opened = new SqliteConnection(builder.ConnectionString);
         try
         {
@@ -94,6 +94,8 @@ public sealed class SqliteStateBatch(string connectionString, string serviceId, 
                 pragmas.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;";
                 pragmas.ExecuteNonQuery();
             }
+
+            StorageDatabase.WaitInsideSqliteWhenBusy(opened);
 
             read = Prepare(opened, "ReadFromStorageKey", version: false, payload: false);
             write = Prepare(opened, "WriteToStorageKey", version: true, payload: true);
