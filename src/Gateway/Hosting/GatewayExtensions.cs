@@ -35,8 +35,12 @@ public static partial class GatewayExtensions
             builder.UseOrleansClient(client =>
             {
                 client.UseQrMahallaClusterClient(builder.Configuration)
-                    .UseConnectionRetryFilter(RetryForeverAsync)
-                    .AddActivityPropagation();
+                    .UseConnectionRetryFilter(RetryForeverAsync);
+                if (TelemetryExtensions.TracingEnabled(builder.Configuration))
+                {
+                    client.AddActivityPropagation();
+                }
+
                 if (QrMahallaSiloExtensions.DashboardEnabled(builder.Configuration))
                 {
                     client.AddDashboard();
@@ -85,10 +89,9 @@ public static partial class GatewayExtensions
             }
         });
 
-        builder.AddQrMahallaTelemetry(gateway.CoHostSilo ? "qrmahalla" : "qrmahalla-gateway")
+        builder.AddQrMahallaTelemetry(gateway.CoHostSilo ? "qrmahalla" : "qrmahalla-gateway", tracing => tracing.AddAspNetCoreInstrumentation())
             .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation()
-                .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0))
-            .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation());
+                .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
 
         var development = builder.Environment.IsDevelopment();
         builder.Services.AddOptions<QrMahalla.Grains.Options.DashboardOptions>().BindConfiguration(QrMahalla.Grains.Options.DashboardOptions.Section)

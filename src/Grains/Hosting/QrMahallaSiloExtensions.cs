@@ -35,8 +35,12 @@ public static class QrMahallaSiloExtensions
         builder.UseOrleans(silo =>
         {
             silo.UseQrMahallaClustering(builder.Configuration)
-                .AddQrMahallaStorage(builder.Configuration)
-                .AddActivityPropagation();
+                .AddQrMahallaStorage(builder.Configuration);
+            if (TelemetryExtensions.TracingEnabled(builder.Configuration))
+            {
+                silo.AddActivityPropagation();
+            }
+
             if (DashboardEnabled(builder.Configuration))
             {
                 silo.AddDashboard();

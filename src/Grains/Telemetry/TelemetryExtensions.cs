@@ -14,22 +14,30 @@ public static class TelemetryExtensions
     public const string OrleansMeter = "Microsoft.Orleans";
     public static readonly string[] OrleansActivitySources = ["Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"];
 
+    /// <summary>Traces are made only when there is somewhere to send them; otherwise no span is ever created.</summary>
+    public static bool TracingEnabled(IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+
     /// <summary>
-    /// Metrics and traces of the service, Orleans and outgoing HTTP (the SMS providers), exported over OTLP when
-    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set. The returned builder lets the gateway add its own instruments.
+    /// Metrics of the service, Orleans and outgoing HTTP (the SMS providers), and, when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>
+    /// is set, traces too, exported over OTLP. Without an exporter no tracer listens, so no grain call or request pays
+    /// for a span. <paramref name="tracing"/> adds the host's own trace sources.
     /// </summary>
-    public static OpenTelemetryBuilder AddQrMahallaTelemetry(this IHostApplicationBuilder builder, string serviceName)
+    public static OpenTelemetryBuilder AddQrMahallaTelemetry(
+        this IHostApplicationBuilder builder, string serviceName, Action<TracerProviderBuilder>? tracing = null)
     {
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName))
             .WithMetrics(metrics => metrics
                 .AddMeter(QrMahallaMetrics.MeterName, OrleansMeter)
-                .AddHttpClientInstrumentation())
-            .WithTracing(tracing => tracing
-                .AddSource(OrleansActivitySources)
                 .AddHttpClientInstrumentation());
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        if (TracingEnabled(builder.Configuration))
         {
+            telemetry.WithTracing(traces =>
+            {
+                traces.AddSource(OrleansActivitySources).AddHttpClientInstrumentation();
+                tracing?.Invoke(traces);
+            });
             telemetry.UseOtlpExporter();
         }
 
