@@ -1,4 +1,6 @@
+using System.Text;
 using System.Text.Json;
+using System.Threading.Channels;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
 using QrMahalla.Grains.Options;
@@ -14,34 +16,68 @@ public interface ISmsSender
 }
 
 /// <summary>
-/// Development sink: appends one JSON object a line, which is how a developer reads a code locally. Several silo
-/// processes may share one outbox, so each append holds an exclusive lock on a companion <c>.lock</c> file: without
-/// it two processes that both seek to the end overwrite each other's line.
+/// Development sink: appends one JSON object a line, which is how a developer reads a code locally. Messages that
+/// arrive together are appended together: one writer takes what queued, appends it in one write and only then answers
+/// each send, so the request path never opens a file per message. Several silo processes may share one outbox, so each
+/// append holds an exclusive lock on a companion <c>.lock</c> file: without it two processes that both seek to the end
+/// overwrite each other's lines.
 /// </summary>
-public sealed class FileSmsSender(IOptions<SmsOptions> options, RuleClock clock) : ISmsSender
+public sealed class FileSmsSender : ISmsSender
 {
-    private static readonly SemaphoreSlim WriteLock = new(1, 1);
-    private readonly string path = Path.GetFullPath(options.Value.FilePath);
+    private const int MaxBatch = 512;
+    private readonly string path;
+    private readonly RuleClock clock;
+    private readonly Channel<(string Line, TaskCompletionSource Written)> queue =
+        Channel.CreateUnbounded<(string, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
 
-    public async Task SendAsync(SmsMessage message, CancellationToken cancellationToken)
+    public FileSmsSender(IOptions<SmsOptions> options, RuleClock clock)
+    {
+        path = Path.GetFullPath(options.Value.FilePath);
+        this.clock = clock;
+        _ = Task.Run(WriteAsync);
+    }
+
+    public Task SendAsync(SmsMessage message, CancellationToken cancellationToken)
     {
         var line = JsonSerializer.Serialize(new OutboxLine(message.Phone, message.Code, message.Text, clock.UtcNow)) + "\n";
-        await WriteLock.WaitAsync(cancellationToken);
-        try
+        var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        queue.Writer.TryWrite((line, written));
+        return written.Task.WaitAsync(cancellationToken);
+    }
+
+    private async Task WriteAsync()
+    {
+        var batch = new List<(string Line, TaskCompletionSource Written)>(MaxBatch);
+        var text = new StringBuilder();
+        while (await queue.Reader.WaitToReadAsync())
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            await using var processLock = await LockAcrossProcessesAsync(cancellationToken);
-            await using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
-            await using var writer = new StreamWriter(stream);
-            await writer.WriteAsync(line.AsMemory(), cancellationToken);
-        }
-        finally
-        {
-            WriteLock.Release();
+            batch.Clear();
+            text.Clear();
+            while (batch.Count < MaxBatch && queue.Reader.TryRead(out var next))
+            {
+                batch.Add(next);
+                text.Append(next.Line);
+            }
+
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                await using (var processLock = await LockAcrossProcessesAsync())
+                await using (var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite))
+                {
+                    await stream.WriteAsync(Encoding.UTF8.GetBytes(text.ToString()));
+                }
+
+                batch.ForEach(b => b.Written.TrySetResult());
+            }
+            catch (Exception e)
+            {
+                batch.ForEach(b => b.Written.TrySetException(e));
+            }
         }
     }
 
-    private async Task<FileStream> LockAcrossProcessesAsync(CancellationToken cancellationToken)
+    private async Task<FileStream> LockAcrossProcessesAsync()
     {
         while (true)
         {
@@ -51,7 +87,7 @@ public sealed class FileSmsSender(IOptions<SmsOptions> options, RuleClock clock)
             }
             catch (IOException)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(2), cancellationToken); // another process is appending
+                await Task.Delay(TimeSpan.FromMilliseconds(1)); // another process is appending
             }
         }
     }
