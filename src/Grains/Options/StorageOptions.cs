@@ -52,14 +52,14 @@ public sealed class StorageOptions
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(10);
 }
 
-/// <summary>Section <c>Storage:Batch</c>: the group-commit writer's bounds.</summary>
+/// <summary>Section <c>Storage:Batch</c>: the group-commit writer's bounds, checked by <see cref="StorageOptionsValidator"/>.</summary>
 public sealed class StorageBatchOptions
 {
     /// <summary>The most grain operations one round trip and one transaction carry.</summary>
-    [Range(1, 1000)] public int MaxSize { get; set; } = 128;
+    public int MaxSize { get; set; } = 128;
 
     /// <summary>Operations waiting for a batch; past this a call fails at once (HTTP 503) instead of waiting longer.</summary>
-    [Range(1, 1_000_000)] public int QueueLimit { get; set; } = 20_000;
+    public int QueueLimit { get; set; } = 20_000;
 
     /// <summary>How long one batch may take in the database before it fails.</summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(8);
