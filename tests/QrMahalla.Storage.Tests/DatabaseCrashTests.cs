@@ -21,6 +21,8 @@ public sealed class DatabaseCrashTests
         var acknowledged = new int[Grains];
         var afterRestart = new int[Grains];
         var failures = 0;
+        var crashing = false;
+        var beforeCrash = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var restarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var stop = new CancellationTokenSource();
 
@@ -42,7 +44,15 @@ public sealed class DatabaseCrashTests
                     {
                         // As a grain would after a failed write: wait for the database, then read the row again.
                         Interlocked.Increment(ref failures);
-                        await restarted.Task;
+                        if (Volatile.Read(ref crashing))
+                        {
+                            await restarted.Task;
+                        }
+                        else
+                        {
+                            beforeCrash.Enqueue($"{e.GetType().Name}: {e.Message}");
+                        }
+
                         try
                         {
                             await storage.ReadStateAsync("crash", id, state).WaitAsync(TimeSpan.FromSeconds(30));
@@ -56,6 +66,8 @@ public sealed class DatabaseCrashTests
             })).ToList();
 
             await Eventually.ReturnsAsync(() => Task.FromResult(acknowledged.Sum()), sum => sum >= Grains * 20, "writes before the crash", TimeSpan.FromSeconds(60));
+            Assert.True(beforeCrash.IsEmpty, $"a healthy database failed writes: {string.Join("; ", beforeCrash.Take(3))}");
+            Volatile.Write(ref crashing, true);
             await server.CrashAndRestartAsync();
             restarted.SetResult();
             await Eventually.ReturnsAsync(() => Task.FromResult(afterRestart.Min()), least => least >= 3, "every writer to write again after the restart", TimeSpan.FromSeconds(60));

@@ -58,16 +58,20 @@ public sealed class PostgresGroupCommitTests(PostgresClusterFixture fixture) : G
             }
         })).ToList();
 
+        var terminated = 0L;
         for (var kill = 0; kill < 5; kill++)
         {
-            await Eventually.ReturnsAsync(() => Task.FromResult(acknowledged.Sum()), sum => sum >= (kill + 1) * Grains * 3, "writes between kills", TimeSpan.FromSeconds(30));
-            await TerminateOtherBackendsAsync();
+            // Writes acknowledged since the last kill prove the storages have connections again to be killed.
+            var before = acknowledged.Sum();
+            await Eventually.ReturnsAsync(() => Task.FromResult(acknowledged.Sum()), sum => sum >= before + Grains * 3, "writes between kills", TimeSpan.FromSeconds(30));
+            terminated += await TerminateOtherBackendsAsync();
         }
 
         await stop.CancelAsync();
         await Task.WhenAll(writers).WaitAsync(TimeSpan.FromSeconds(60));
         NpgsqlConnection.ClearAllPools();
 
+        Assert.True(terminated >= 5, $"only {terminated} connections were killed");
         for (var g = 0; g < Grains; g++)
         {
             var read = new GrainState<StormState>();
@@ -77,14 +81,14 @@ public sealed class PostgresGroupCommitTests(PostgresClusterFixture fixture) : G
         }
     }
 
-    private async Task TerminateOtherBackendsAsync()
+    private async Task<long> TerminateOtherBackendsAsync()
     {
         // Unpooled: a pooled connection may be one that the previous round killed.
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Postgres.ConnectionString) { Pooling = false }.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
             "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", connection);
-        Assert.True((long)(await command.ExecuteScalarAsync())! > 0);
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     public sealed class StormState
