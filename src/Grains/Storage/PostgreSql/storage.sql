@@ -76,15 +76,21 @@ DELETE FROM qrm_grain_state
 WHERE service_id = @ServiceId AND state_name = @StateName AND modified_at < @Cutoff;
 $q$),
 -- The group-commit writer (Storage:Writer=Batched) runs the same contract over arrays, one statement per kind of
--- operation and batch, on the same rows and versions. A batch holds each row at most once. Reads answer the
--- position of each row found in the input arrays.
+-- operation and batch, on the same rows and versions. A batch holds each row at most once.
+-- Every row is found by its own primary-key probe (a LATERAL subquery with LIMIT 1, which the planner cannot turn
+-- into a join), never by a join the planner chooses: the batcher's prepared statements run on generic plans, and on
+-- a young table whose statistics are missing a generic plan estimates `service_id = $1` as selective and hashes the
+-- whole table on every batch (measured: a batch's cost grew with the table until autovacuum's first ANALYZE).
+-- Reads answer the position of each row found in the input arrays.
 ('QrmBatchReadKey', $q$
 SELECT i.ord, s.payload, s.version
 FROM unnest(@StateNames::varchar[], @KeysN0::bigint[], @KeysN1::bigint[], @KeyStrings::varchar[])
      WITH ORDINALITY AS i(state_name, key_n0, key_n1, key_string, ord)
-JOIN qrm_grain_state s
-  ON s.service_id = @ServiceId AND s.state_name = i.state_name
- AND s.key_n0 = i.key_n0 AND s.key_n1 = i.key_n1 AND s.key_string = i.key_string;
+CROSS JOIN LATERAL (
+    SELECT g.payload, g.version FROM qrm_grain_state g
+    WHERE g.service_id = @ServiceId AND g.state_name = i.state_name
+      AND g.key_n0 = i.key_n0 AND g.key_n1 = i.key_n1 AND g.key_string = i.key_string
+    LIMIT 1) s;
 $q$),
 -- Writes: a row with no version is inserted at 1 (an existing row is a conflict: its version is never 0); a row
 -- with version v is updated to v + 1 only if it is still at v, and never created when it is gone. Rows are taken in
@@ -95,23 +101,34 @@ INSERT INTO qrm_grain_state AS s (service_id, state_name, key_n0, key_n1, key_st
 SELECT @ServiceId, i.state_name, i.key_n0, i.key_n1, i.key_string, i.payload, COALESCE(i.version, 0) + 1, now()
 FROM unnest(@StateNames::varchar[], @KeysN0::bigint[], @KeysN1::bigint[], @KeyStrings::varchar[], @Payloads::bytea[], @Versions::integer[])
      AS i(state_name, key_n0, key_n1, key_string, payload, version)
-WHERE i.version IS NULL
-   OR EXISTS (SELECT 1 FROM qrm_grain_state e
-              WHERE e.service_id = @ServiceId AND e.state_name = i.state_name AND e.key_n0 = i.key_n0
-                AND e.key_n1 = i.key_n1 AND e.key_string = i.key_string)
+LEFT JOIN LATERAL (
+    SELECT true AS present FROM qrm_grain_state g
+    WHERE g.service_id = @ServiceId AND g.state_name = i.state_name
+      AND g.key_n0 = i.key_n0 AND g.key_n1 = i.key_n1 AND g.key_string = i.key_string
+    LIMIT 1) e ON true
+WHERE i.version IS NULL OR e.present
 ORDER BY i.state_name, i.key_n0, i.key_n1, i.key_string
 ON CONFLICT (service_id, state_name, key_n0, key_n1, key_string) DO UPDATE
     SET payload = EXCLUDED.payload, version = EXCLUDED.version, modified_at = EXCLUDED.modified_at
     WHERE s.version = EXCLUDED.version - 1
 RETURNING s.state_name, s.key_n0, s.key_n1, s.key_string, s.version;
 $q$),
--- Deletes at the caller's version; a row that does not come back is a conflict for its caller alone.
+-- Deletes at the caller's version, by the row addresses the probes found (a TID scan). A row that
+-- changed after its probe fails the address check on recheck and is left alone. A row that does not come back is a
+-- conflict for its caller alone.
 ('QrmBatchDeleteKey', $q$
 DELETE FROM qrm_grain_state s
-USING unnest(@StateNames::varchar[], @KeysN0::bigint[], @KeysN1::bigint[], @KeyStrings::varchar[], @Versions::integer[])
-      AS i(state_name, key_n0, key_n1, key_string, version)
-WHERE s.service_id = @ServiceId AND s.state_name = i.state_name AND s.key_n0 = i.key_n0
-  AND s.key_n1 = i.key_n1 AND s.key_string = i.key_string AND s.version = i.version
+WHERE s.ctid = ANY (ARRAY(
+    SELECT g.ctid
+    FROM unnest(@StateNames::varchar[], @KeysN0::bigint[], @KeysN1::bigint[], @KeyStrings::varchar[], @Versions::integer[])
+         AS i(state_name, key_n0, key_n1, key_string, version)
+    CROSS JOIN LATERAL (
+        SELECT g.ctid FROM qrm_grain_state g
+        WHERE g.service_id = @ServiceId AND g.state_name = i.state_name
+          AND g.key_n0 = i.key_n0 AND g.key_n1 = i.key_n1 AND g.key_string = i.key_string AND g.version = i.version
+        LIMIT 1) g
+    ORDER BY i.state_name, i.key_n0, i.key_n1, i.key_string))
+  AND s.service_id = @ServiceId
 RETURNING s.state_name, s.key_n0, s.key_n1, s.key_string, s.version + 1;
 $q$)
 ON CONFLICT (QueryKey) DO UPDATE SET QueryText = EXCLUDED.QueryText;
