@@ -34,7 +34,7 @@ public sealed class SqliteGroupCommitTests(ClusterFixture fixture) : GroupCommit
         var connectionString = $"Data Source={path}";
         SchemaInstaller.ApplyTo(StorageProvider.Sqlite, connectionString, "Storage:ConnectionString");
         var options = new StorageBatchOptions { MaxSize = 1, QueueLimit = 2, CommandTimeout = TimeSpan.FromSeconds(60) };
-        await using var storage = new BatchedGrainStorage("queue-test", options, new SqliteStateBatch(connectionString, "svc", options),
+        await using var storage = new BatchedGrainStorage("queue-test", options, [new SqliteStateBatch(connectionString, "svc", options)],
             new JsonGrainStateSerializer(), null, NullLogger<BatchedGrainStorage>.Instance);
 
         // Another writer holds the database: the first batch waits for it, and two more operations fill the queue.

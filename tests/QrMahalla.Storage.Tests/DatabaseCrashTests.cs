@@ -85,7 +85,7 @@ public sealed class DatabaseCrashTests
     }
 
     private static BatchedGrainStorage NewStorage(DurablePostgres server, StorageBatchOptions options) =>
-        new("crash-test", options, new PostgresStateBatch(server.ConnectionString, "svc", options), new JsonGrainStateSerializer(),
+        new("crash-test", options, [new PostgresStateBatch(server.ConnectionString, "svc", options)], new JsonGrainStateSerializer(),
             null, NullLogger<BatchedGrainStorage>.Instance);
 
     public sealed class Counter

@@ -1,8 +1,12 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Orleans.Runtime;
 using Orleans.Storage;
 using QrMahalla.Grains.Grains;
+using QrMahalla.Grains.Options;
+using QrMahalla.Grains.Storage;
+using QrMahalla.Grains.Storage.Batching;
 
 namespace QrMahalla.Storage.Tests;
 
@@ -79,6 +83,51 @@ public sealed class PostgresGroupCommitTests(PostgresClusterFixture fixture) : G
             Assert.True(read.State!.Counter >= acknowledged[g], $"grain {g}: stored {read.State!.Counter} < acknowledged {acknowledged[g]}");
             Assert.True(acknowledged[g] >= 5);
         }
+    }
+
+    [Fact]
+    public async Task A_row_held_in_the_database_holds_up_only_its_own_grain()
+    {
+        var options = new StorageBatchOptions { InFlight = 2 };
+        await using var storage = new BatchedGrainStorage("lanes-test", options,
+            [new PostgresStateBatch(Postgres.ConnectionString, "lanes-svc", options), new PostgresStateBatch(Postgres.ConnectionString, "lanes-svc", options)],
+            new JsonGrainStateSerializer(), null, NullLogger<BatchedGrainStorage>.Instance);
+        var held = NewId("held");
+        var heldState = new GrainState<StormState>(new StormState { Counter = 1 });
+        await storage.WriteStateAsync("lanes", held, heldState);
+
+        // Another transaction locks the row: the grain's next write waits for it inside the database.
+        await using var blocker = new NpgsqlConnection(Postgres.ConnectionString);
+        await blocker.OpenAsync();
+        await using var hold = await blocker.BeginTransactionAsync();
+        await using (var lockRow = new NpgsqlCommand(
+            "SELECT version FROM qrm_grain_state WHERE service_id = 'lanes-svc' AND state_name = 'lanes' AND key_string = @Key FOR UPDATE", blocker, hold))
+        {
+            lockRow.Parameters.AddWithValue("Key", held.Key.ToString()!);
+            Assert.Equal(1, (int)(await lockRow.ExecuteScalarAsync())!);
+        }
+
+        heldState.State!.Counter = 2;
+        var blockedWrite = storage.WriteStateAsync("lanes", held, heldState);
+        await Eventually.ReturnsAsync(
+            () => PostgresServer.ScalarAsync(Postgres.ConnectionString,
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"),
+            waiting => waiting >= 1, "the write waiting for the row lock");
+
+        // A second activation's read of the held row queues behind the write; another grain's write goes past both.
+        var heldRead = new GrainState<StormState>();
+        var readBehind = storage.ReadStateAsync("lanes", held, heldRead);
+        var other = NewId("other");
+        await storage.WriteStateAsync("lanes", other, new GrainState<StormState>(new StormState { Counter = 7 })).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.False(blockedWrite.IsCompleted, "the write of the held row finished while its row was locked");
+        Assert.False(readBehind.IsCompleted, "a read of the held row ran beside the write of that row");
+
+        await hold.RollbackAsync();
+        await blockedWrite.WaitAsync(TimeSpan.FromSeconds(30));
+        await readBehind.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("2", heldState.ETag);
+        Assert.Equal("2", heldRead.ETag);
+        Assert.Equal(2, heldRead.State!.Counter);
     }
 
     private async Task<long> TerminateOtherBackendsAsync()

@@ -48,6 +48,12 @@ public sealed class StorageOptions
     /// <summary>The writer in force for this provider.</summary>
     public StorageWriter EffectiveWriter => Writer ?? (Provider == StorageProvider.SqlServer ? StorageWriter.AdoNet : StorageWriter.Batched);
 
+    /// <summary>
+    /// Batches in the database at once: <c>Storage:Batch:InFlight</c>, or 4 on PostgreSQL (a batch's commit waits for
+    /// the WAL flush while the next one runs) and 1 on SQLite (one writer; a second transaction would only wait).
+    /// </summary>
+    public int EffectiveInFlight => Batch.InFlight ?? (Provider == StorageProvider.PostgreSql ? 4 : 1);
+
     /// <summary>How often a silo deletes code state rows whose every window has passed.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(10);
 }
@@ -63,6 +69,12 @@ public sealed class StorageBatchOptions
 
     /// <summary>How long one batch may take in the database before it fails.</summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>
+    /// How many batches may be in the database at once, each on its own connection; unset takes the engine's default
+    /// (<see cref="StorageOptions.EffectiveInFlight"/>). A row is never in two of them.
+    /// </summary>
+    public int? InFlight { get; set; }
 }
 
 /// <summary>Section <c>Cluster</c>: Orleans identities and ports.</summary>
@@ -108,6 +120,11 @@ public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
         if (batch.MaxSize is < 1 or > 1000)
         {
             return ValidateOptionsResult.Fail("Storage:Batch:MaxSize must be between 1 and 1000.");
+        }
+
+        if (batch.InFlight is < 1 or > 64)
+        {
+            return ValidateOptionsResult.Fail("Storage:Batch:InFlight must be between 1 and 64.");
         }
 
         if (batch.QueueLimit < batch.MaxSize)

@@ -13,9 +13,10 @@ namespace QrMahalla.Grains.Storage.Batching;
 
 /// <summary>
 /// Group-commit grain storage: the state reads, writes and deletes of many grains share one round trip and one
-/// transaction. While a batch is in the database, new operations queue; the next batch takes what queued (at most
-/// <see cref="StorageBatchOptions.MaxSize"/>), so a lone operation never waits for a timer. Each caller keeps Orleans'
-/// per-grain semantics: a write carries the version it read, a mismatch fails only that caller with
+/// transaction. Up to <see cref="StorageOptions.EffectiveInFlight"/> batches are in the database at once, each on its
+/// own connection; while they are, new operations queue, and the next free one takes what queued (at most
+/// <see cref="StorageBatchOptions.MaxSize"/>), so a lone operation never waits for a timer. A row is in one batch at a
+/// time: an operation on a row that a running batch holds waits for it. Each caller keeps Orleans' per-grain semantics: a write carries the version it read, a mismatch fails only that caller with
 /// <see cref="InconsistentStateException"/>, and nobody is answered before the batch committed. A full queue fails the
 /// call at once with <see cref="StorageBusyException"/>.
 /// </summary>
@@ -23,51 +24,63 @@ public sealed partial class BatchedGrainStorage : IGrainStorage, ILifecycleParti
 {
     private readonly string name;
     private readonly StorageBatchOptions options;
-    private readonly StateBatchEngine engine;
+    private readonly StateBatchEngine[] engines;
     private readonly IGrainStorageSerializer serializer;
     private readonly QrMahallaMetrics? metrics;
     private readonly ILogger logger;
     private readonly Channel<StateOperation> queue;
-    private readonly Queue<StateOperation> deferred = new();
+    private readonly Lock gate = new();
+    private readonly Queue<StateOperation> deferred = new(); // under gate
+    private readonly HashSet<StateKey> inFlight = []; // under gate: the rows of the running batches
     private readonly CancellationTokenSource abort = new();
     private readonly Task loop;
     private int disposed;
 
     public BatchedGrainStorage(
-        string name, StorageBatchOptions options, StateBatchEngine engine, IGrainStorageSerializer serializer,
+        string name, StorageBatchOptions options, IReadOnlyList<StateBatchEngine> engines, IGrainStorageSerializer serializer,
         QrMahallaMetrics? metrics, ILogger<BatchedGrainStorage> logger)
     {
+        ArgumentOutOfRangeException.ThrowIfZero(engines.Count);
         this.name = name;
         this.options = options;
-        this.engine = engine;
+        this.engines = [.. engines];
         this.serializer = serializer;
         this.metrics = metrics;
         this.logger = logger;
         queue = Channel.CreateBounded<StateOperation>(new BoundedChannelOptions(options.QueueLimit)
         {
-            SingleReader = true,
+            SingleReader = engines.Count == 1,
             FullMode = BoundedChannelFullMode.Wait,
         });
         metrics?.ObserveStorageQueue(() => QueueDepth);
-        loop = Task.Run(RunAsync);
+        loop = Task.WhenAll(this.engines.Select(engine => Task.Run(() => RunLaneAsync(engine))));
     }
 
     /// <summary>The silo's group-commit storage for the configured engine, with the same serializer as the ADO.NET writer.</summary>
     public static BatchedGrainStorage Create(IServiceProvider services, string name, StorageOptions storage)
     {
         var serviceId = services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId;
-        StateBatchEngine engine = storage.Provider switch
+        var engines = Enumerable.Range(0, storage.EffectiveInFlight).Select(_ => storage.Provider switch
         {
-            StorageProvider.Sqlite => new SqliteStateBatch(storage.ConnectionString, serviceId, storage.Batch),
+            StorageProvider.Sqlite => (StateBatchEngine)new SqliteStateBatch(storage.ConnectionString, serviceId, storage.Batch),
             StorageProvider.PostgreSql => new PostgresStateBatch(storage.ConnectionString, serviceId, storage.Batch),
             _ => throw new InvalidOperationException($"Storage:Writer 'Batched' is not available on {storage.Provider}; use AdoNet."),
-        };
-        return new BatchedGrainStorage(name, storage.Batch, engine, new JsonGrainStateSerializer(),
+        }).ToArray();
+        return new BatchedGrainStorage(name, storage.Batch, engines, new JsonGrainStateSerializer(),
             services.GetService<QrMahallaMetrics>(), services.GetRequiredService<ILogger<BatchedGrainStorage>>());
     }
 
-    /// <summary>Operations waiting for a batch (not those in the batch the database is running).</summary>
-    public int QueueDepth => queue.Reader.Count + deferred.Count;
+    /// <summary>Operations waiting for a batch (not those in the batches the database is running).</summary>
+    public int QueueDepth
+    {
+        get
+        {
+            lock (gate)
+            {
+                return queue.Reader.Count + deferred.Count;
+            }
+        }
+    }
 
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
@@ -150,7 +163,10 @@ public sealed partial class BatchedGrainStorage : IGrainStorage, ILifecycleParti
         queue.Writer.TryComplete();
         await abort.CancelAsync();
         await loop.ContinueWith(_ => { }, TaskScheduler.Default);
-        await engine.DisposeAsync();
+        foreach (var engine in engines)
+        {
+            await engine.DisposeAsync();
+        }
     }
 
     private async Task<StateOperation> SubmitAsync(StateOperation operation)
@@ -165,36 +181,56 @@ public sealed partial class BatchedGrainStorage : IGrainStorage, ILifecycleParti
         return operation;
     }
 
-    private async Task RunAsync()
+    /// <summary>
+    /// One connection's loop: takes a batch, runs it, releases its rows, and takes the next. A lane that finds only
+    /// operations on rows other lanes hold leaves them deferred: the lane holding the row takes them when it is done.
+    /// </summary>
+    private async Task RunLaneAsync(StateBatchEngine engine)
     {
         var batch = new List<StateOperation>(options.MaxSize);
-        var keys = new HashSet<StateKey>();
-        while (deferred.Count > 0 || await queue.Reader.WaitToReadAsync())
+        while (true)
         {
             batch.Clear();
-            keys.Clear();
-            Take(batch, keys);
+            lock (gate)
+            {
+                Take(batch);
+            }
+
             if (batch.Count == 0)
             {
-                continue;
+                if (await queue.Reader.WaitToReadAsync())
+                {
+                    continue;
+                }
+
+                return;
             }
 
             var started = Stopwatch.GetTimestamp();
-            await ExecuteAsync(batch);
+            await ExecuteAsync(engine, batch);
+            lock (gate)
+            {
+                foreach (var operation in batch)
+                {
+                    inFlight.Remove(operation.Key);
+                }
+            }
+
             metrics?.StorageBatch(batch.Count, Stopwatch.GetElapsedTime(started), Stopwatch.GetElapsedTime(batch[0].EnqueuedAt, started));
         }
     }
 
     /// <summary>
-    /// Fills the batch: operations deferred from the last batch first, then the queue. One operation per row, so two
-    /// activations of a grain never race inside one statement; a second one for the same row waits for the next batch.
+    /// Fills the batch: operations deferred earlier first, then the queue. A row is in one running batch at most, so
+    /// two activations of a grain never race inside one statement or across connections; an operation on a row that
+    /// is held waits, in order, for a later batch.
     /// </summary>
-    private void Take(List<StateOperation> batch, HashSet<StateKey> keys)
+    private void Take(List<StateOperation> batch)
     {
         for (var i = deferred.Count; i > 0 && batch.Count < options.MaxSize; i--)
         {
             var operation = deferred.Dequeue();
-            if (keys.Add(operation.Key))
+            if (inFlight.Add(operation.Key))
             {
                 batch.Add(operation);
             }
@@ -206,7 +242,7 @@ public sealed partial class BatchedGrainStorage : IGrainStorage, ILifecycleParti
 
         while (batch.Count < options.MaxSize && queue.Reader.TryRead(out var next))
         {
-            if (keys.Add(next.Key))
+            if (inFlight.Add(next.Key))
             {
                 batch.Add(next);
             }
@@ -217,21 +253,21 @@ public sealed partial class BatchedGrainStorage : IGrainStorage, ILifecycleParti
         }
     }
 
-    private async Task ExecuteAsync(List<StateOperation> batch)
+    private async Task ExecuteAsync(StateBatchEngine engine, List<StateOperation> batch)
     {
         try
         {
-            await RunWithOneRetryAsync(batch);
+            await RunWithOneRetryAsync(engine, batch);
             foreach (var operation in batch)
             {
                 operation.Complete();
             }
         }
-        catch (Exception e) when (batch.Count > 1 && !FailsEveryRow(e))
+        catch (Exception e) when (batch.Count > 1 && !FailsEveryRow(engine, e))
         {
             // One row broke the transaction: run the rows one by one so it fails alone.
             LogBatchFallback(logger, batch.Count, e.GetType().Name);
-            await RunOneByOneAsync(batch);
+            await RunOneByOneAsync(engine, batch);
         }
         catch (Exception e)
         {
@@ -248,13 +284,13 @@ public sealed partial class BatchedGrainStorage : IGrainStorage, ILifecycleParti
     /// names the version it expects: if the lost attempt did commit, the retry changes nothing and reports a conflict,
     /// never a second write; an acknowledged write is never lost either way.
     /// </summary>
-    private async Task RunWithOneRetryAsync(List<StateOperation> batch)
+    private async Task RunWithOneRetryAsync(StateBatchEngine engine, List<StateOperation> batch)
     {
         try
         {
             await engine.RunAsync(batch, abort.Token);
         }
-        catch (Exception e) when (FailsEveryRow(e) && !abort.IsCancellationRequested)
+        catch (Exception e) when (FailsEveryRow(engine, e) && !abort.IsCancellationRequested)
         {
             await engine.ResetAsync();
             foreach (var operation in batch)
@@ -266,7 +302,7 @@ public sealed partial class BatchedGrainStorage : IGrainStorage, ILifecycleParti
         }
     }
 
-    private async Task RunOneByOneAsync(List<StateOperation> batch)
+    private async Task RunOneByOneAsync(StateBatchEngine engine, List<StateOperation> batch)
     {
         for (var i = 0; i < batch.Count; i++)
         {
@@ -280,7 +316,7 @@ public sealed partial class BatchedGrainStorage : IGrainStorage, ILifecycleParti
             catch (Exception e)
             {
                 operation.Fail(e);
-                if (FailsEveryRow(e))
+                if (FailsEveryRow(engine, e))
                 {
                     await engine.ResetAsync();
                     foreach (var rest in batch.Skip(i + 1))
@@ -294,7 +330,8 @@ public sealed partial class BatchedGrainStorage : IGrainStorage, ILifecycleParti
         }
     }
 
-    private bool FailsEveryRow(Exception exception) => exception is OperationCanceledException || engine.FailsEveryRow(exception);
+    private static bool FailsEveryRow(StateBatchEngine engine, Exception exception) =>
+        exception is OperationCanceledException || engine.FailsEveryRow(exception);
 
     private static int? Version(string? etag) =>
         string.IsNullOrWhiteSpace(etag) ? null : int.Parse(etag, CultureInfo.InvariantCulture);
