@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Placement;
 using Orleans.Storage;
 using QrMahalla.Grains.Admin;
 using QrMahalla.Grains.Options;
@@ -14,7 +15,10 @@ namespace QrMahalla.Grains.Grains;
 /// <summary>
 /// One phone number. Every change that guards against guessing (attempts, dead and consumed codes) is written
 /// to storage before the grain answers, so neither a crash nor a deactivation resets a counter.
+/// Placed on the silo the call arrives at (the gateway silo the client picked, which spreads them): a new phone
+/// is served where its request already is, instead of one more hop to a silo picked at random.
 /// </summary>
+[PreferLocalPlacement]
 public sealed partial class PhoneGrain(
     [PersistentState("code", StorageNames.Auth)] IPersistentState<PhoneCodeState> code,
     [FromKeyedServices(StorageNames.Auth)] IGrainStorage storage,

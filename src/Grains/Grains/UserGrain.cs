@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Placement;
 using Microsoft.IdentityModel.Tokens;
 using QrMahalla.Grains.Admin;
 using QrMahalla.Grains.Options;
@@ -13,7 +14,9 @@ namespace QrMahalla.Grains.Grains;
 /// One account and its device sessions. Only a <see cref="PhoneGrain"/> that accepted a code signs in here. After
 /// each change to what staff search on, the grain upserts its row of the users read model: off the request on user
 /// paths (retried with backoff while the grain lives), before answering on staff paths.
+/// Placed on the silo of its caller: a sign-in arrives from the phone grain, so the account activates beside it.
 /// </summary>
+[PreferLocalPlacement]
 public sealed partial class UserGrain(
     [PersistentState("user", StorageNames.Auth)] IPersistentState<UserState> user,
     TokenIssuer tokens,
