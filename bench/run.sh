@@ -37,6 +37,9 @@ T="http://127.0.0.1:$GW_PORT"
 drive embedded/ceiling-sqlite-upsert sqlite-upsert --concurrency "$CONCURRENCY" --db "$WORK/ceiling.db" --target "$T"
 drive embedded/ceiling-http empty --concurrency "$CONCURRENCY" --target "$T" --pids "$EMBEDDED"
 next_offset; drive embedded/send send --concurrency "$CONCURRENCY" --target "$T" --phone-offset $PHONE_OFFSET --pids "$EMBEDDED"
+# Open loop at half the measured send maximum: the latency a user sees on a half-loaded embedded default.
+EMBEDDED_HALF=$(grep '"embedded/send"' "$RESULTS" | tail -1 | python3 -c 'import json,sys; print(max(1, int(json.load(sys.stdin)["per_second"] / 2)))')
+next_offset; drive embedded/send-open-half send --rate "$EMBEDDED_HALF" --target "$T" --phone-offset $PHONE_OFFSET --pids "$EMBEDDED"
 next_offset; drive embedded/login login --concurrency "$CONCURRENCY" --target "$T" --phone-offset $PHONE_OFFSET --outbox "$WORK/sms-outbox.jsonl" --pids "$EMBEDDED"
 next_offset; drive embedded/refresh refresh --concurrency "$CONCURRENCY" --target "$T" --phone-offset $PHONE_OFFSET --outbox "$WORK/sms-outbox.jsonl" --pids "$EMBEDDED"
 kill -9 "$EMBEDDED"
