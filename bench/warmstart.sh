@@ -3,7 +3,8 @@
 # from the build output (JIT) and from a ReadyToRun publish, alternated, loads it with send-code from the moment it
 # reports ready, and reports the throughput of each second against the steady rate (seconds 20-30 of the same run).
 # VARIANTS picks what to compare: jit, r2r (the ReadyToRun publish), and either with -tc0 (tiered compilation off:
-# DOTNET_TieredCompilation=0) or -nopgo (DOTNET_TieredPGO=0) appended. Loopback only; bounded in time.
+# DOTNET_TieredCompilation=0), -nopgo (DOTNET_TieredPGO=0) or -ccd0 (no call-counting delay:
+# DOTNET_TC_CallCountingDelayMs=0) appended. Loopback only; bounded in time.
 # Usage: [VARIANTS="jit r2r"] bench/warmstart.sh [rounds = 3] [concurrency = 16]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +24,11 @@ VARIANTS=${VARIANTS:-jit r2r}
 measure() { # variant round
   local variant=$1 round=$2 dll=$GATEWAY_DLL port silo_port tiering=()
   case "$variant" in r2r*) dll="$WORK/r2r/QrMahalla.Gateway.dll" ;; esac
-  case "$variant" in *-tc0) tiering=(DOTNET_TieredCompilation=0) ;; *-nopgo) tiering=(DOTNET_TieredPGO=0) ;; esac
+  case "$variant" in
+    *-tc0) tiering=(DOTNET_TieredCompilation=0) ;;
+    *-nopgo) tiering=(DOTNET_TieredPGO=0) ;;
+    *-ccd0) tiering=(DOTNET_TC_CallCountingDelayMs=0) ;;
+  esac
   port=$(free_port); silo_port=$(free_port)
   rm -f "$WORK"/warm.db*
   env "${tiering[@]}" Storage__ConnectionString="Data Source=$WORK/warm.db" Urls="http://127.0.0.1:$port" Cluster__SiloPort="$silo_port" \
