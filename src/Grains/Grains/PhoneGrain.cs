@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
@@ -21,7 +20,7 @@ namespace QrMahalla.Grains.Grains;
 [PreferLocalPlacement]
 public sealed partial class PhoneGrain(
     [PersistentState("code", StorageNames.Auth)] IPersistentState<PhoneCodeState> code,
-    [FromKeyedServices(StorageNames.Auth)] IGrainStorage storage,
+    [PersistentState("binding", StorageNames.Auth)] IPersistentState<PhoneBindingState> binding,
     OtpCodes codes,
     ISmsSender sms,
     SmsText smsText,
@@ -33,22 +32,21 @@ public sealed partial class PhoneGrain(
     private static readonly TimeSpan SendWindow = TimeSpan.FromHours(1);
     private readonly OtpOptions otp = otpOptions.Value;
 
-    private LazyState<PhoneBindingState>? bindingState;
-
     private string Phone => this.GetPrimaryKeyString();
 
-    /// <summary>The phone → user binding, read when first needed (never for a phone with no code state yet).</summary>
-    private LazyState<PhoneBindingState> Binding => bindingState ??= new(storage, "binding", this.GetGrainId());
+    /// <summary>
+    /// Both states are read at activation, in the same storage batch (the group-commit storage answers them in one
+    /// round trip), so a verification never waits for a read of its binding.
+    /// </summary>
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        FoldSpentCode();
+        return Task.CompletedTask;
+    }
 
     public async Task<SendCodeResult> RequestCodeAsync(ClientInfo client)
     {
         var now = clock.UtcNow;
-        if (code.RecordExists)
-        {
-            // A code state row may hold a code (and dead-code history) that a login has since spent.
-            await FoldBindingAsync();
-        }
-
         var state = code.State;
         Prune(state, now);
 
@@ -89,7 +87,6 @@ public sealed partial class PhoneGrain(
     public async Task<VerifyResult> VerifyAsync(string candidate, DeviceInfo device)
     {
         var now = clock.UtcNow;
-        var binding = await FoldBindingAsync();
         var state = code.State;
 
         if (state.LockedUntil > now)
@@ -119,22 +116,33 @@ public sealed partial class PhoneGrain(
 
         // One durable write consumes the code and, on the first login, binds a new user id. If the process dies
         // after it, the phone is bound and the next correct code completes the registration under that id.
-        var newUser = binding.UserId is null;
-        binding.UserId ??= Guid.NewGuid();
-        binding.BoundAt ??= now;
-        binding.ConsumedCodeHash = state.CodeHash;
-        binding.ConsumedAt = now;
-        await Binding.WriteAsync();
-        ForgetCode(state);
+        var bound = binding.State;
+        var newUser = bound.UserId is null;
+        bound.UserId ??= Guid.NewGuid();
+        bound.BoundAt ??= now;
+        bound.ConsumedCodeHash = state.CodeHash;
+        bound.ConsumedAt = now;
+        var userId = bound.UserId.Value;
+        var account = GrainFactory.GetGrain<IUserGrain>(userId);
 
-        var userId = binding.UserId.Value;
-        var signIn = await GrainFactory.GetGrain<IUserGrain>(userId).SignInAsync(Phone, device);
+        // The account activates (reads its row) while the binding is written: the read and the write share a storage
+        // batch instead of following each other. Nothing signs in before the binding is durable, and the code is
+        // spent in memory as soon as it is spent in storage, whatever the account's activation does.
+        await Task.WhenAll(SpendCodeAsync(), account.GetAccountAsync());
+
+        async Task SpendCodeAsync()
+        {
+            await binding.WriteStateAsync();
+            ForgetCode(state);
+        }
+
+        var signIn = await account.SignInAsync(Phone, device);
         if (signIn.Status == SignInStatus.Deleted)
         {
             // The bound account was deleted (its unbinding may not have run yet): this login starts a new one.
-            binding.UserId = userId = Guid.NewGuid();
-            binding.BoundAt = now;
-            await Binding.WriteAsync();
+            bound.UserId = userId = Guid.NewGuid();
+            bound.BoundAt = now;
+            await binding.WriteStateAsync();
             newUser = true;
             signIn = await GrainFactory.GetGrain<IUserGrain>(userId).SignInAsync(Phone, device);
         }
@@ -146,8 +154,7 @@ public sealed partial class PhoneGrain(
 
     public async Task UnbindAsync(Guid userId)
     {
-        var binding = await FoldBindingAsync();
-        if (binding.UserId == userId)
+        if (binding.State.UserId == userId)
         {
             // The consumed-code record goes with the binding, so spend the code in the code state first.
             if (code.RecordExists)
@@ -155,21 +162,16 @@ public sealed partial class PhoneGrain(
                 await WriteCodeStateAsync();
             }
 
-            await Binding.ClearAsync();
+            await ClearBindingAsync();
         }
     }
 
-    public async Task<Guid?> GetUserIdAsync() => (await FoldBindingAsync()).UserId;
+    public Task<Guid?> GetUserIdAsync() => Task.FromResult(binding.State.UserId);
 
-    public async Task<PhoneStatus> GetStatusAsync()
-    {
-        await FoldBindingAsync();
-        return Status(clock.UtcNow);
-    }
+    public Task<PhoneStatus> GetStatusAsync() => Task.FromResult(Status(clock.UtcNow));
 
     public async Task<PhoneStatus> UnlockAsync()
     {
-        await FoldBindingAsync();
         var state = code.State;
         if (state.LockedUntil is not null || state.DeadCodeTimes.Count > 0 || state.Dead)
         {
@@ -194,24 +196,23 @@ public sealed partial class PhoneGrain(
     public async Task<ImportStatus> ImportAsync(LegacyUser legacy)
     {
         var userId = LegacyIds.UserId(legacy.LegacyId);
-        var binding = await FoldBindingAsync();
-        if (binding.UserId is { } bound && bound != userId)
+        if (binding.State.UserId is { } bound && bound != userId)
         {
             return ImportStatus.PhoneTaken;
         }
 
         // Bind first, as a first login does: a crash after this leaves a binding that the next run completes.
-        if (binding.UserId is null)
+        if (binding.State.UserId is null)
         {
-            binding.UserId = userId;
-            binding.BoundAt = clock.UtcNow;
-            await Binding.WriteAsync();
+            binding.State.UserId = userId;
+            binding.State.BoundAt = clock.UtcNow;
+            await binding.WriteStateAsync();
         }
 
         var status = await GrainFactory.GetGrain<IUserGrain>(userId).ImportAsync(Phone, legacy);
-        if (status is ImportStatus.DeletedSinceImport or ImportStatus.PhoneTaken && Binding.State.UserId == userId)
+        if (status is ImportStatus.DeletedSinceImport or ImportStatus.PhoneTaken && binding.State.UserId == userId)
         {
-            await Binding.ClearAsync();
+            await ClearBindingAsync();
         }
 
         return status;
@@ -223,7 +224,7 @@ public sealed partial class PhoneGrain(
         var outstanding = state is { CodeHash: not null, Dead: false } && state.ExpiresAt > now;
         return new PhoneStatus(
             Phone,
-            Binding.State.UserId,
+            binding.State.UserId,
             outstanding,
             outstanding ? state.ExpiresAt : null,
             outstanding ? Math.Max(otp.MaxAttempts - state.WrongAttempts, 0) : 0,
@@ -232,28 +233,27 @@ public sealed partial class PhoneGrain(
     }
 
     /// <summary>
-    /// Reads the binding on first use and folds its record of the consumed code into the code state: the code state
-    /// is not rewritten on success, so this record is what makes a used code spent (and clears the dead-code count)
-    /// in a reactivated grain. A test number's fixed code hashes the same every time, so the hash alone cannot tell a
-    /// spent code from a new one: only a code sent before the consumption was recorded is the spent one.
+    /// Folds the binding's record of the consumed code into the code state: the code state is not rewritten on
+    /// success, so this record is what makes a used code spent (and clears the dead-code count) in a reactivated
+    /// grain. A test number's fixed code hashes the same every time, so the hash alone cannot tell a spent code from a
+    /// new one: only a code sent before the consumption was recorded is the spent one.
     /// </summary>
-    private async ValueTask<PhoneBindingState> FoldBindingAsync()
+    private void FoldSpentCode()
     {
-        if (Binding.Loaded)
-        {
-            return Binding.State;
-        }
-
-        var binding = await Binding.LoadAsync();
         var state = code.State;
-        if (state.CodeHash is { } hash && binding.ConsumedCodeHash is { } consumed
-            && state.LastSentAt <= binding.ConsumedAt
+        var bound = binding.State;
+        if (state.CodeHash is { } hash && bound.ConsumedCodeHash is { } consumed
+            && state.LastSentAt <= bound.ConsumedAt
             && CryptographicOperations.FixedTimeEquals(hash, consumed))
         {
             ForgetCode(state);
         }
+    }
 
-        return binding;
+    private async Task ClearBindingAsync()
+    {
+        await binding.ClearStateAsync();
+        binding.State = new PhoneBindingState();
     }
 
     private async Task<VerifyResult> RecordWrongGuessAsync(PhoneCodeState state, DateTimeOffset now)
