@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;
 using QrMahalla.Grains.Grains;
 using QrMahalla.Grains.Options;
+using QrMahalla.Grains.Rules;
 using QrMahalla.Grains.Storage;
 
 namespace QrMahalla.Storage.Tests;
@@ -98,7 +99,7 @@ public sealed class PostgresStorageTests(PostgresClusterFixture fixture)
         await sweeper.SweepOnceAsync();
         Assert.Equal(1, await RowsAsync("code", unverified));
 
-        fixture.Time.Advance(new OtpOptions().LongestWindow + CodeStateSweeper.ClockMargin + TimeSpan.FromMinutes(1));
+        fixture.Time.Advance(CodeRules.LongestWindow(new OtpOptions()) + CodeStateSweeper.ClockMargin + TimeSpan.FromMinutes(1));
         var swept = await sweeper.SweepOnceAsync();
 
         Assert.True(swept >= 2);

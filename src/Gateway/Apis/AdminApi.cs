@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.IdentityModel.JsonWebTokens;
 using QrMahalla.Grains.Phones;
+using QrMahalla.Grains.Rules;
 
 namespace QrMahalla.Gateway.Apis;
 
@@ -48,7 +49,7 @@ public static class AdminApi
     {
         if (!TryLimit(limit, out var size) || !TryCursor(cursor, out var after))
         {
-            return Errors.InvalidRequest($"limit must be 1 to 100 and cursor a next_cursor value from a previous page.");
+            return Errors.InvalidRequest($"limit must be 1 to {AdminPaging.MaxPageSize} and cursor a next_cursor value from a previous page.");
         }
 
         if (name?.Length > 100 || phone?.Length > 32)
@@ -167,7 +168,7 @@ public static class AdminApi
         long? before = null;
         if (!TryLimit(limit, out var size) || (cursor is { Length: > 0 } && !TryAuditCursor(cursor, out before)))
         {
-            return Errors.InvalidRequest("limit must be 1 to 100 and cursor a next_cursor value from a previous page.");
+            return Errors.InvalidRequest($"limit must be 1 to {AdminPaging.MaxPageSize} and cursor a next_cursor value from a previous page.");
         }
 
         var result = await Admin(grains).ListAuditAsync(Actor(context), size, before);
@@ -205,9 +206,9 @@ public static class AdminApi
 
     private static bool TryLimit(string? value, out int limit)
     {
-        limit = 25;
+        limit = AdminPaging.DefaultPageSize;
         return value is not { Length: > 0 }
-            || (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out limit) && limit is >= 1 and <= 100);
+            || (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out limit) && limit is >= 1 and <= AdminPaging.MaxPageSize);
     }
 
     private static bool TryAuditCursor(string value, out long? before)

@@ -71,7 +71,7 @@ public static class AuthApi
         // A limit set to 0 is off: the request then skips the grain call altogether (one hop less).
         var action = verifying ? RateLimitedAction.VerifyCode : RateLimitedAction.SendCode;
         var address = grains.GetGrain<IClientAddressGrain>(ClientAddress.LimiterKey(context.Connection.RemoteIpAddress));
-        if (limits.Value.LimitFor(action) > 0 && await address.TryAcquireAsync(action) is { Allowed: false } refused)
+        if (limits.Value.IsLimited(action) && await address.TryAcquireAsync(action) is { Allowed: false } refused)
         {
             metrics.RateLimited("address", verifying ? "verify" : "send");
             return Errors.RateLimited(context, "Too many requests from this address; wait before trying again.", "rate_limited", refused.RetryAfterSeconds);

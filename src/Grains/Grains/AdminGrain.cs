@@ -1,5 +1,6 @@
 using Orleans.Concurrency;
 using QrMahalla.Grains.Admin;
+using QrMahalla.Grains.Rules;
 
 namespace QrMahalla.Grains.Grains;
 
@@ -10,8 +11,6 @@ namespace QrMahalla.Grains.Grains;
 [StatelessWorker]
 public sealed class AdminGrain(IAdminStore store, AuditLog audit) : Grain, IAdminGrain
 {
-    public const int MaxPageSize = 100;
-
     public async Task<AdminResult<UserPage>> SearchUsersAsync(AdminActor actor, UserQuery query)
     {
         if (await AuthorizeAsync(actor) is null)
@@ -19,7 +18,7 @@ public sealed class AdminGrain(IAdminStore store, AuditLog audit) : Grain, IAdmi
             return Forbidden<UserPage>();
         }
 
-        var page = await store.SearchUsersAsync(query with { Limit = Math.Clamp(query.Limit, 1, MaxPageSize) });
+        var page = await store.SearchUsersAsync(query with { Limit = AdminPaging.Clamp(query.Limit) });
         return new AdminResult<UserPage>(AdminStatus.Ok, page);
     }
 
@@ -47,14 +46,9 @@ public sealed class AdminGrain(IAdminStore store, AuditLog audit) : Grain, IAdmi
             return Invalid<AdminUserView>("You cannot deactivate or demote your own account; ask another admin.");
         }
 
-        if (update.Role is not null && !UserRoles.IsValid(update.Role))
+        if (AccountRules.Validate(update) is { } error)
         {
-            return Invalid<AdminUserView>("role must be 1 to 30 lowercase letters, digits, '_' or '-', starting with a letter.");
-        }
-
-        if (update.FirstName?.Length > UserGrain.FirstNameMax || update.LastName?.Length > UserGrain.LastNameMax)
-        {
-            return Invalid<AdminUserView>($"first_name and last_name must be at most {UserGrain.FirstNameMax} characters.");
+            return Invalid<AdminUserView>(error);
         }
 
         if (await User(userId).GetAccountAsync() is null)
@@ -140,14 +134,14 @@ public sealed class AdminGrain(IAdminStore store, AuditLog audit) : Grain, IAdmi
             return Forbidden<AuditPage>();
         }
 
-        return new AdminResult<AuditPage>(AdminStatus.Ok, await store.ListAuditAsync(Math.Clamp(limit, 1, MaxPageSize), before));
+        return new AdminResult<AuditPage>(AdminStatus.Ok, await store.ListAuditAsync(AdminPaging.Clamp(limit), before));
     }
 
     public async Task<AdminResult<UserProfile>> GrantRoleAsync(string phone, string role, string operatorName)
     {
         if (!UserRoles.IsValid(role))
         {
-            return Invalid<UserProfile>("role must be 1 to 30 lowercase letters, digits, '_' or '-', starting with a letter.");
+            return Invalid<UserProfile>(AccountRules.RoleRule);
         }
 
         if (await GrainFactory.GetGrain<IPhoneGrain>(phone).GetUserIdAsync() is not { } userId

@@ -12,11 +12,12 @@ public sealed class ClientAddressGrain(RuleClock clock, IOptions<RateLimitingOpt
 
     public Task<RateDecision> TryAcquireAsync(RateLimitedAction action)
     {
-        var limit = options.Value.LimitFor(action);
-        if (limit == 0)
+        if (!options.Value.IsLimited(action))
         {
             return Task.FromResult(new RateDecision(true));
         }
+
+        var limit = options.Value.LimitFor(action);
 
         var now = clock.UtcNow;
         if (!recent.TryGetValue(action, out var times))

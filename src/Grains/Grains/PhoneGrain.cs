@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
@@ -7,6 +6,7 @@ using QrMahalla.Grains.Admin;
 using QrMahalla.Grains.Options;
 using QrMahalla.Grains.Otp;
 using QrMahalla.Grains.Phones;
+using QrMahalla.Grains.Rules;
 using QrMahalla.Grains.Sms;
 
 namespace QrMahalla.Grains.Grains;
@@ -29,8 +29,8 @@ public sealed partial class PhoneGrain(
     IOptions<SmsOptions> smsOptions,
     ILogger<PhoneGrain> logger) : Grain, IPhoneGrain
 {
-    private static readonly TimeSpan SendWindow = TimeSpan.FromHours(1);
     private readonly OtpOptions otp = otpOptions.Value;
+    private readonly CodeRules rules = new(otpOptions.Value);
 
     private string Phone => this.GetPrimaryKeyString();
 
@@ -48,11 +48,9 @@ public sealed partial class PhoneGrain(
     {
         var now = clock.UtcNow;
         var state = code.State;
-        Prune(state, now);
-
-        if (RetryAfter(state, now) is { } wait)
+        if (rules.SendWait(state, now) is { } wait)
         {
-            return new SendCodeResult(SendCodeStatus.RateLimited, 0, 0, Seconds(wait));
+            return new SendCodeResult(SendCodeStatus.RateLimited, 0, 0, CodeRules.Seconds(wait));
         }
 
         var testCode = otp.TestCodeFor(Phone);
@@ -69,19 +67,14 @@ public sealed partial class PhoneGrain(
         {
             // A failed send still counts toward the hourly cap, but starts no cooldown and keeps the previous code.
             LogSmsFailed(logger, PhoneMask.Mask(Phone), e.GetType().Name, e.Message);
-            state.SendTimes.Add(now);
+            CodeRules.RecordFailedSend(state, now);
             await WriteCodeStateAsync();
             return new SendCodeResult(SendCodeStatus.SmsFailed, 0, 0);
         }
 
-        state.CodeHash = codes.Hash(Phone, value);
-        state.ExpiresAt = now + otp.CodeLifetime;
-        state.WrongAttempts = 0;
-        state.Dead = false;
-        state.LastSentAt = now;
-        state.SendTimes.Add(now);
+        rules.RecordSent(state, codes.Hash(Phone, value), now);
         await WriteCodeStateAsync();
-        return new SendCodeResult(SendCodeStatus.Sent, Seconds(otp.CodeLifetime), Seconds(otp.ResendCooldown));
+        return new SendCodeResult(SendCodeStatus.Sent, CodeRules.Seconds(otp.CodeLifetime), CodeRules.Seconds(otp.ResendCooldown));
     }
 
     public async Task<VerifyResult> VerifyAsync(string candidate, DeviceInfo device)
@@ -89,29 +82,26 @@ public sealed partial class PhoneGrain(
         var now = clock.UtcNow;
         var state = code.State;
 
-        if (state.LockedUntil > now)
+        var check = rules.CheckGuess(state, now);
+        switch (check.Status)
         {
-            return new VerifyResult(VerifyStatus.RateLimited, RetryAfterSeconds: Seconds(state.LockedUntil.Value - now));
+            case CodeCheckStatus.Locked:
+                return new VerifyResult(VerifyStatus.RateLimited, RetryAfterSeconds: check.RetryAfterSeconds);
+            case CodeCheckStatus.NoCode:
+                return new VerifyResult(VerifyStatus.InvalidCode);
+            case CodeCheckStatus.Dead:
+                return new VerifyResult(VerifyStatus.TooManyAttempts, RetryAfterSeconds: check.RetryAfterSeconds);
+            case CodeCheckStatus.Expired:
+                return new VerifyResult(VerifyStatus.CodeExpired);
         }
 
-        if (state.CodeHash is null || state.ExpiresAt is null)
+        if (!codes.IsWellFormed(candidate) || !codes.Matches(state.CodeHash!, Phone, candidate))
         {
-            return new VerifyResult(VerifyStatus.InvalidCode);
-        }
-
-        if (state.Dead)
-        {
-            return new VerifyResult(VerifyStatus.TooManyAttempts, RetryAfterSeconds: ResendWait(state, now));
-        }
-
-        if (now >= state.ExpiresAt)
-        {
-            return new VerifyResult(VerifyStatus.CodeExpired);
-        }
-
-        if (!codes.IsWellFormed(candidate) || !codes.Matches(state.CodeHash, Phone, candidate))
-        {
-            return await RecordWrongGuessAsync(state, now);
+            var guess = rules.RecordWrongGuess(state, now);
+            await WriteCodeStateAsync();
+            return guess.CodeDead
+                ? new VerifyResult(VerifyStatus.TooManyAttempts, RetryAfterSeconds: guess.RetryAfterSeconds)
+                : new VerifyResult(VerifyStatus.InvalidCode, AttemptsLeft: guess.AttemptsLeft);
         }
 
         // One durable write consumes the code and, on the first login, binds a new user id. If the process dies
@@ -133,7 +123,7 @@ public sealed partial class PhoneGrain(
         async Task SpendCodeAsync()
         {
             await binding.WriteStateAsync();
-            ForgetCode(state);
+            CodeRules.Spend(state);
         }
 
         var signIn = await account.SignInAsync(Phone, device);
@@ -172,21 +162,8 @@ public sealed partial class PhoneGrain(
 
     public async Task<PhoneStatus> UnlockAsync()
     {
-        var state = code.State;
-        if (state.LockedUntil is not null || state.DeadCodeTimes.Count > 0 || state.Dead)
+        if (CodeRules.Unlock(code.State))
         {
-            state.LockedUntil = null;
-            state.DeadCodeTimes.Clear();
-            if (state.Dead)
-            {
-                // The dead code stays unusable; the phone may ask for a new one at once.
-                state.CodeHash = null;
-                state.ExpiresAt = null;
-                state.Dead = false;
-                state.WrongAttempts = 0;
-                state.LastSentAt = null;
-            }
-
             await WriteCodeStateAsync();
         }
 
@@ -220,33 +197,17 @@ public sealed partial class PhoneGrain(
 
     private PhoneStatus Status(DateTimeOffset now)
     {
-        var state = code.State;
-        var outstanding = state is { CodeHash: not null, Dead: false } && state.ExpiresAt > now;
+        var status = rules.Status(code.State, now);
         return new PhoneStatus(
-            Phone,
-            binding.State.UserId,
-            outstanding,
-            outstanding ? state.ExpiresAt : null,
-            outstanding ? Math.Max(otp.MaxAttempts - state.WrongAttempts, 0) : 0,
-            state.SendTimes.Count(t => t > now - SendWindow),
-            state.LockedUntil > now ? state.LockedUntil : null);
+            Phone, binding.State.UserId, status.Outstanding, status.ExpiresAt, status.AttemptsLeft, status.SendsInWindow, status.LockedUntil);
     }
 
-    /// <summary>
-    /// Folds the binding's record of the consumed code into the code state: the code state is not rewritten on
-    /// success, so this record is what makes a used code spent (and clears the dead-code count) in a reactivated
-    /// grain. A test number's fixed code hashes the same every time, so the hash alone cannot tell a spent code from a
-    /// new one: only a code sent before the consumption was recorded is the spent one.
-    /// </summary>
+    /// <summary>The code state is not rewritten on a login: the binding's record of the consumed code spends it here.</summary>
     private void FoldSpentCode()
     {
-        var state = code.State;
-        var bound = binding.State;
-        if (state.CodeHash is { } hash && bound.ConsumedCodeHash is { } consumed
-            && state.LastSentAt <= bound.ConsumedAt
-            && CryptographicOperations.FixedTimeEquals(hash, consumed))
+        if (CodeRules.WasSpent(code.State, binding.State))
         {
-            ForgetCode(state);
+            CodeRules.Spend(code.State);
         }
     }
 
@@ -254,27 +215,6 @@ public sealed partial class PhoneGrain(
     {
         await binding.ClearStateAsync();
         binding.State = new PhoneBindingState();
-    }
-
-    private async Task<VerifyResult> RecordWrongGuessAsync(PhoneCodeState state, DateTimeOffset now)
-    {
-        state.WrongAttempts++;
-        if (state.WrongAttempts < otp.MaxAttempts)
-        {
-            await WriteCodeStateAsync();
-            return new VerifyResult(VerifyStatus.InvalidCode, AttemptsLeft: otp.MaxAttempts - state.WrongAttempts);
-        }
-
-        state.Dead = true;
-        state.DeadCodeTimes.RemoveAll(t => t <= now - SendWindow);
-        state.DeadCodeTimes.Add(now);
-        if (state.DeadCodeTimes.Count >= otp.LockoutAfterDeadCodes)
-        {
-            state.LockedUntil = now + otp.LockoutDuration;
-        }
-
-        await WriteCodeStateAsync();
-        return new VerifyResult(VerifyStatus.TooManyAttempts, RetryAfterSeconds: ResendWait(state, now));
     }
 
     /// <summary>
@@ -300,45 +240,6 @@ public sealed partial class PhoneGrain(
             await code.WriteStateAsync();
         }
     }
-
-    private static void ForgetCode(PhoneCodeState state)
-    {
-        state.CodeHash = null;
-        state.ExpiresAt = null;
-        state.WrongAttempts = 0;
-        state.Dead = false;
-        state.DeadCodeTimes.Clear();
-    }
-
-    private TimeSpan? RetryAfter(PhoneCodeState state, DateTimeOffset now)
-    {
-        if (state.LockedUntil > now)
-        {
-            return state.LockedUntil.Value - now;
-        }
-
-        if (state.LastSentAt is { } last && last + otp.ResendCooldown > now)
-        {
-            return last + otp.ResendCooldown - now;
-        }
-
-        return state.SendTimes.Count >= otp.MaxSendsPerHour ? state.SendTimes[0] + SendWindow - now : null;
-    }
-
-    private int ResendWait(PhoneCodeState state, DateTimeOffset now) =>
-        RetryAfter(state, now) is { } wait ? Seconds(wait) : 0;
-
-    private static void Prune(PhoneCodeState state, DateTimeOffset now)
-    {
-        state.SendTimes.RemoveAll(t => t <= now - SendWindow);
-        state.DeadCodeTimes.RemoveAll(t => t <= now - SendWindow);
-        if (state.LockedUntil <= now)
-        {
-            state.LockedUntil = null;
-        }
-    }
-
-    private static int Seconds(TimeSpan span) => (int)Math.Ceiling(Math.Max(span.TotalSeconds, 0));
 
     /// <summary>The provider's own message never holds the code: senders build it from status codes only.</summary>
     [LoggerMessage(Level = LogLevel.Warning, Message = "SMS to {Phone} failed ({Reason}: {Detail}); the previous code stays valid")]

@@ -5,6 +5,7 @@ using Orleans.Placement;
 using Microsoft.IdentityModel.Tokens;
 using QrMahalla.Grains.Admin;
 using QrMahalla.Grains.Options;
+using QrMahalla.Grains.Rules;
 using QrMahalla.Grains.Telemetry;
 using QrMahalla.Grains.Tokens;
 
@@ -28,12 +29,7 @@ public sealed partial class UserGrain(
     QrMahallaMetrics metrics,
     ILogger<UserGrain> logger) : Grain, IUserGrain
 {
-    public const int FirstNameMax = 100;
-    public const int LastNameMax = 100;
-    public const int PassportIdMax = 20;
-    public const int AddressMax = 500;
-
-    private readonly JwtOptions jwt = jwtOptions.Value;
+    private readonly SessionRules sessions = new(jwtOptions.Value);
 
     private Guid Id => this.GetPrimaryKey();
 
@@ -76,21 +72,7 @@ public sealed partial class UserGrain(
             State.Revision++;
         }
 
-        var deviceId = string.IsNullOrWhiteSpace(device.DeviceId) ? $"web-{RandomId()}" : device.DeviceId;
-        var session = new SessionState
-        {
-            SessionId = RandomId(),
-            DeviceId = deviceId,
-            DeviceName = device.DeviceName ?? "",
-            Ip = device.Ip,
-            UserAgent = device.UserAgent,
-            CreatedAt = now,
-            LastSeenAt = now,
-            RefreshTokenId = TokenIssuer.NewTokenId(),
-        };
-        State.Sessions[deviceId] = session;
-        EvictLeastRecentlyUsed();
-
+        var session = sessions.Open(State, device, now, new NewIds(RandomId(), TokenIssuer.NewTokenId(), RandomId()));
         await user.WriteStateAsync();
         if (State.Revision != revision)
         {
@@ -98,59 +80,31 @@ public sealed partial class UserGrain(
             ScheduleIndex();
         }
 
-        return new SignInResult(SignInStatus.Success, tokens.Issue(Id, session.SessionId, State.Role, session.RefreshTokenId), Summary());
+        return new SignInResult(SignInStatus.Success, Issue(session), Summary());
     }
 
     public async Task<RefreshResult> RefreshAsync(RefreshRequest request)
     {
-        // A deactivated user's sessions are gone, but its (validly signed) refresh token still learns why.
-        if (State is { Registered: true, IsActive: false })
+        var decision = sessions.Refresh(State, request, clock.UtcNow, TokenIssuer.NewTokenId);
+        switch (decision.Outcome)
         {
-            return new RefreshResult(RefreshStatus.UserInactive);
+            case RefreshOutcome.UserInactive:
+                return new RefreshResult(RefreshStatus.UserInactive);
+            case RefreshOutcome.Unknown:
+                return new RefreshResult(RefreshStatus.InvalidToken);
+            case RefreshOutcome.Replayed:
+                await user.WriteStateAsync();
+                return new RefreshResult(RefreshStatus.InvalidToken);
+            case RefreshOutcome.Retried:
+                return new RefreshResult(RefreshStatus.Success, Issue(decision.Session!));
+            case RefreshOutcome.Rotated:
+                await user.WriteStateAsync();
+                return new RefreshResult(RefreshStatus.Success, Issue(decision.Session!));
+            default:
+                await user.WriteStateAsync();
+                return new RefreshResult(
+                    RefreshStatus.Success, new TokenPair(tokens.IssueAccess(Id, decision.Session!.SessionId, State.Role), request.Token));
         }
-
-        if (!State.Registered || FindSession(request.SessionId) is not { } session)
-        {
-            return new RefreshResult(RefreshStatus.InvalidToken);
-        }
-
-        var now = clock.UtcNow;
-        if (jwt.RefreshReuseGrace > TimeSpan.Zero
-            && string.Equals(session.PreviousRefreshTokenId, request.TokenId, StringComparison.Ordinal)
-            && now - session.RotatedAt <= jwt.RefreshReuseGrace)
-        {
-            // The same client retrying a refresh whose answer it lost: it gets the session's current pair (same jti),
-            // nothing rotates, and nothing is written.
-            return new RefreshResult(RefreshStatus.Success, tokens.Issue(Id, session.SessionId, State.Role, session.RefreshTokenId));
-        }
-
-        if (!string.Equals(session.RefreshTokenId, request.TokenId, StringComparison.Ordinal))
-        {
-            // A refresh token that was already rotated away is being replayed: whoever holds it may be a thief.
-            State.Sessions.Remove(session.DeviceId);
-            await user.WriteStateAsync();
-            return new RefreshResult(RefreshStatus.InvalidToken);
-        }
-
-        session.LastSeenAt = now;
-        session.Ip = request.Client.Ip ?? session.Ip;
-        session.UserAgent = request.Client.UserAgent ?? session.UserAgent;
-
-        TokenPair pair;
-        if (jwt.RotateRefreshTokens)
-        {
-            session.PreviousRefreshTokenId = session.RefreshTokenId;
-            session.RotatedAt = now;
-            session.RefreshTokenId = TokenIssuer.NewTokenId();
-            pair = tokens.Issue(Id, session.SessionId, State.Role, session.RefreshTokenId);
-        }
-        else
-        {
-            pair = new TokenPair(tokens.IssueAccess(Id, session.SessionId, State.Role), request.Token);
-        }
-
-        await user.WriteStateAsync();
-        return new RefreshResult(RefreshStatus.Success, pair);
     }
 
     public Task<bool> IsSessionLiveAsync(string sessionId) => Task.FromResult(IsLive(sessionId));
@@ -165,7 +119,7 @@ public sealed partial class UserGrain(
             return Revoked();
         }
 
-        if (Validate(update) is { } error)
+        if (AccountRules.Validate(update) is { } error)
         {
             return new ProfileResult(AccountStatus.Invalid, Error: error);
         }
@@ -212,7 +166,7 @@ public sealed partial class UserGrain(
 
     public async Task<RevokeResult> LogoutAsync(string sessionId)
     {
-        if (FindSession(sessionId) is not { } session)
+        if (SessionRules.Find(State, sessionId) is not { } session)
         {
             return new RevokeResult(AccountStatus.SessionRevoked);
         }
@@ -257,7 +211,7 @@ public sealed partial class UserGrain(
             return new AdminResult<AdminUserView>(AdminStatus.NotFound);
         }
 
-        if (ValidateAdmin(update) is { } error)
+        if (AccountRules.Validate(update) is { } error)
         {
             return new AdminResult<AdminUserView>(AdminStatus.Invalid, Error: error);
         }
@@ -411,30 +365,9 @@ public sealed partial class UserGrain(
         _ => Task.CompletedTask,
     };
 
-    private bool IsLive(string sessionId) => State is { Registered: true, IsActive: true } && FindSession(sessionId) is not null;
+    private bool IsLive(string sessionId) => SessionRules.IsLive(State, sessionId);
 
-    private SessionState? FindSession(string sessionId) =>
-        State.Sessions.Values.FirstOrDefault(s => string.Equals(s.SessionId, sessionId, StringComparison.Ordinal));
-
-    private void EvictLeastRecentlyUsed()
-    {
-        while (State.Sessions.Count > jwt.MaxSessionsPerUser)
-        {
-            var oldest = State.Sessions.Values.MinBy(s => s.LastSeenAt)!;
-            State.Sessions.Remove(oldest.DeviceId);
-        }
-    }
-
-    private static string? Validate(ProfileUpdate update) =>
-        update.FirstName?.Length > FirstNameMax ? $"first_name must be at most {FirstNameMax} characters."
-        : update.LastName?.Length > LastNameMax ? $"last_name must be at most {LastNameMax} characters."
-        : update.PassportId?.Length > PassportIdMax ? $"passport_id must be at most {PassportIdMax} characters."
-        : update.Address?.Length > AddressMax ? $"address must be at most {AddressMax} characters."
-        : null;
-
-    private static string? ValidateAdmin(AdminUserUpdate update) =>
-        update.Role is not null && !UserRoles.IsValid(update.Role) ? "role must be 1 to 30 lowercase letters, digits, '_' or '-', starting with a letter."
-        : Validate(new ProfileUpdate(update.FirstName, update.LastName, null, null));
+    private TokenPair Issue(SessionState session) => tokens.Issue(Id, session.SessionId, State.Role, session.RefreshTokenId);
 
     private static ProfileResult Revoked() => new(AccountStatus.SessionRevoked);
 

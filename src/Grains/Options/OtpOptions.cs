@@ -44,10 +44,6 @@ public sealed class OtpOptions
 
     /// <summary>A code is exactly <see cref="Length"/> ASCII digits; anything else is not worth a guess.</summary>
     public bool IsWellFormed(string? code) => code is not null && code.Length == Length && code.All(char.IsAsciiDigit);
-
-    /// <summary>The longest window any code rule looks back over; code state older than this is dead weight.</summary>
-    public TimeSpan LongestWindow =>
-        new[] { TimeSpan.FromHours(1), CodeLifetime, ResendCooldown, LockoutDuration }.Max();
 }
 
 /// <summary>The rules of <see cref="OtpOptions"/> that depend on the environment or span several keys.</summary>

@@ -15,4 +15,7 @@ public sealed class RateLimitingOptions
         RateLimitedAction.SendCode => SendPerIpPerMinute,
         _ => VerifyPerIpPerMinute,
     };
+
+    /// <summary>A limit set to 0 is off.</summary>
+    public bool IsLimited(RateLimitedAction action) => LimitFor(action) > 0;
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QrMahalla.Grains.Options;
+using QrMahalla.Grains.Rules;
 
 namespace QrMahalla.Grains.Storage;
 
@@ -31,7 +32,7 @@ public sealed partial class CodeStateSweeper(
             return 0;
         }
 
-        var cutoff = clock.UtcNow - otp.Value.LongestWindow - ClockMargin;
+        var cutoff = clock.UtcNow - CodeRules.LongestWindow(otp.Value) - ClockMargin;
         await using var connection = await StorageDatabase.OpenAsync(options, cancellationToken);
         await using var command = await StorageDatabase.StoredCommandAsync(connection, "QrmSweepStateKey", cluster.Value.ServiceId, cancellationToken);
         StorageDatabase.AddParameter(command, "StateName", CodeStateName);
