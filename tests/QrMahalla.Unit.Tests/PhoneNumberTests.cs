@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 using QrMahalla.Grains.Options;
 using QrMahalla.Grains.Phones;
 
-namespace QrMahalla.Cluster.Tests;
+namespace QrMahalla.Unit.Tests;
 
 public sealed class PhoneNumberTests
 {

@@ -1,6 +1,6 @@
 using QrMahalla.Grains.Options;
 
-namespace QrMahalla.Cluster.Tests;
+namespace QrMahalla.Unit.Tests;
 
 /// <summary>The storage settings' rules: which writer and how many batches in flight each engine gets, and what is refused.</summary>
 public sealed class StorageOptionsTests
