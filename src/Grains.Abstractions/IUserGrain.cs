@@ -16,7 +16,7 @@ public interface IUserGrain : IGrainWithGuidKey
     [Alias("logout")] Task<RevokeResult> LogoutAsync(string sessionId);
     [Alias("logout-all")] Task<RevokeResult> LogoutAllAsync(string sessionId);
 
-    /// <summary>Wipes the account and leaves a tombstone; the caller then unbinds the phone it answers with.</summary>
+    /// <summary>Wipes the account and leaves a tombstone; <see cref="IAccountDeletionGrain"/> then unbinds the phone it answers with.</summary>
     [Alias("delete")] Task<DeleteAccountResult> DeleteAccountAsync(string sessionId, ClientInfo client);
 
     /// <summary>

@@ -125,12 +125,8 @@ public sealed class DurabilityTests(ClusterFixture fixture)
             var code = fixture.Outbox.LatestCodeFor(phone);
 
             // What DELETE /me does (delete, then unbind), at the same time as a login on another device.
-            var deletion = Task.Run(async () =>
-            {
-                var deleted = await user.DeleteAccountAsync(PhoneGrainTests.SessionOf(first.Tokens!.Access), new ClientInfo("127.0.0.1", null));
-                await fixture.Grains.GetGrain<IPhoneGrain>(deleted.Phone!).UnbindAsync(first.User.Id);
-                return deleted;
-            });
+            var deletion = fixture.Grains.GetGrain<IAccountDeletionGrain>(0)
+                .DeleteOwnAsync(first.User.Id, PhoneGrainTests.SessionOf(first.Tokens!.Access), new ClientInfo("127.0.0.1", null));
             var loggingIn = phoneGrain.VerifyAsync(code, Device("b"));
             await Task.WhenAll(deletion, loggingIn).WaitAsync(TimeSpan.FromSeconds(8));
             var deleted = await deletion;

@@ -64,12 +64,7 @@ public static class MeApi
     private static async Task<IResult> DeleteAccountAsync(HttpContext context, ClaimsPrincipal user, IGrainFactory grains)
     {
         var (grain, sid) = Caller(user, grains);
-        var deleted = await grain.DeleteAccountAsync(sid, context.ClientInfo());
-        if (deleted is { Status: AccountStatus.Ok, Phone: { Length: > 0 } phone })
-        {
-            await grains.GetGrain<IPhoneGrain>(phone).UnbindAsync(grain.GetPrimaryKey());
-        }
-
+        var deleted = await grains.GetGrain<IAccountDeletionGrain>(0).DeleteOwnAsync(grain.GetPrimaryKey(), sid, context.ClientInfo());
         return Outcomes.ToHttp(deleted.Status, TypedResults.NoContent);
     }
 

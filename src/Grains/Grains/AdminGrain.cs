@@ -97,12 +97,7 @@ public sealed class AdminGrain(IAdminStore store, AuditLog audit) : Grain, IAdmi
         }
 
         await audit.RecordAsync(actor.UserId, admin, "user.delete", userId.ToString(), null, actor.Ip);
-        var deleted = await User(userId).WipeAsync();
-        if (deleted is { Status: AccountStatus.Ok, Phone: { Length: > 0 } phone })
-        {
-            await GrainFactory.GetGrain<IPhoneGrain>(phone).UnbindAsync(userId);
-        }
-
+        var deleted = await GrainFactory.GetGrain<IAccountDeletionGrain>(0).DeleteByStaffAsync(userId);
         return deleted.Status == AccountStatus.Ok ? new AdminResult<bool>(AdminStatus.Ok, true) : NotFound<bool>();
     }
 

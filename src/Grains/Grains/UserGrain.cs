@@ -306,8 +306,9 @@ public sealed partial class UserGrain(
     private async Task<DeleteAccountResult> WipeCoreAsync()
     {
         // Profile and sessions go now, leaving only a tombstone, so a login racing this deletion cannot bring the
-        // account back. This grain never calls the phone grain (which may be calling it): the caller unbinds the
-        // phone next, and a crash before that is healed by the next login, which finds the tombstone and binds anew.
+        // account back. This grain never calls the phone grain (which may be calling it): AccountDeletionGrain
+        // unbinds the phone next, and a crash before that is healed by the next login, which finds the tombstone and
+        // binds anew.
         // The tombstone keeps the old id of an imported user, so a second import does not bring the account back.
         var phone = State.Phone;
         user.State = new UserState { Deleted = true, LegacyId = State.LegacyId, Revision = State.Revision + 1 };
