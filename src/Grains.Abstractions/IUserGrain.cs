@@ -8,7 +8,6 @@ public interface IUserGrain : IGrainWithGuidKey
 {
     [Alias("sign-in")] Task<SignInResult> SignInAsync(string phone, DeviceInfo device);
     [Alias("refresh")] Task<RefreshResult> RefreshAsync(RefreshRequest request);
-    [Alias("session-live"), ReadOnly] Task<bool> IsSessionLiveAsync(string sessionId);
     [Alias("profile")] Task<ProfileResult> GetProfileAsync(string sessionId);
     [Alias("update-profile")] Task<ProfileResult> UpdateProfileAsync(string sessionId, ProfileUpdate update);
     [Alias("sessions")] Task<SessionsResult> GetSessionsAsync(string sessionId);

@@ -2,10 +2,10 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Runtime;
 using Orleans.Storage;
-using QrMahalla.Grains.Grains;
 using QrMahalla.Grains.Options;
-using QrMahalla.Grains.Storage;
+using QrMahalla.Grains.Phones;
 using QrMahalla.Grains.Storage.Batching;
+using QrMahalla.Grains.Storage;
 
 namespace QrMahalla.Cluster.Tests;
 

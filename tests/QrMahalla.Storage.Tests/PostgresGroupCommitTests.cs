@@ -3,10 +3,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Orleans.Runtime;
 using Orleans.Storage;
-using QrMahalla.Grains.Grains;
 using QrMahalla.Grains.Options;
-using QrMahalla.Grains.Storage;
 using QrMahalla.Grains.Storage.Batching;
+using QrMahalla.Grains.Storage;
 
 namespace QrMahalla.Storage.Tests;
 

@@ -1,7 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;
-using QrMahalla.Grains.Grains;
+using QrMahalla.Grains.Accounts;
 using QrMahalla.Grains.Options;
+using QrMahalla.Grains.Phones;
 using QrMahalla.Grains.Rules;
 using QrMahalla.Grains.Storage;
 

@@ -1,5 +1,5 @@
-using QrMahalla.Grains.Grains;
 using QrMahalla.Grains.Options;
+using QrMahalla.Grains.Phones;
 using QrMahalla.Grains.Rules;
 
 namespace QrMahalla.Unit.Tests;

@@ -1,7 +1,7 @@
-using QrMahalla.Grains;
-using QrMahalla.Grains.Grains;
+using QrMahalla.Grains.Accounts;
 using QrMahalla.Grains.Options;
 using QrMahalla.Grains.Rules;
+using QrMahalla.Grains;
 
 namespace QrMahalla.Unit.Tests;
 

@@ -2,8 +2,8 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 using Orleans.Storage;
-using QrMahalla.Grains.Grains;
 using QrMahalla.Grains.Options;
+using QrMahalla.Grains.Phones;
 
 namespace QrMahalla.Tests;
 

@@ -1,7 +1,7 @@
 using System.Data;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
-using QrMahalla.Grains.Grains;
+using QrMahalla.Grains.Accounts;
 using QrMahalla.Grains.Options;
 using QrMahalla.Grains.Storage;
 

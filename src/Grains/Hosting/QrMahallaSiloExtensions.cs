@@ -1,24 +1,23 @@
 using System.Net;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Runtime.Hosting;
 using QrMahalla.Grains.Admin;
-using QrMahalla.Grains.Grains;
 using QrMahalla.Grains.Options;
 using QrMahalla.Grains.Otp;
 using QrMahalla.Grains.Phones;
 using QrMahalla.Grains.Secrets;
 using QrMahalla.Grains.Sms;
-using QrMahalla.Grains.Storage;
 using QrMahalla.Grains.Storage.Batching;
+using QrMahalla.Grains.Storage;
 using QrMahalla.Grains.Telemetry;
 using QrMahalla.Grains.Tokens;
-using Microsoft.Extensions.Http.Resilience;
 
 namespace QrMahalla.Grains.Hosting;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
-using QrMahalla.Grains.Grains;
 using QrMahalla.Grains.Options;
+using QrMahalla.Grains.Phones;
 
 namespace QrMahalla.Grains.Rules;
 

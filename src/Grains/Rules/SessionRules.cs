@@ -1,4 +1,4 @@
-using QrMahalla.Grains.Grains;
+using QrMahalla.Grains.Accounts;
 using QrMahalla.Grains.Options;
 
 namespace QrMahalla.Grains.Rules;

@@ -2,7 +2,7 @@ using Orleans.Concurrency;
 using QrMahalla.Grains.Admin;
 using QrMahalla.Grains.Rules;
 
-namespace QrMahalla.Grains.Grains;
+namespace QrMahalla.Grains.Admin;
 
 /// <summary>
 /// Staff operations, each authorised against the actor's own user grain (a live session holding the admin role now)

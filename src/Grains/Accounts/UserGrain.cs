@@ -1,15 +1,17 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Placement;
 using Microsoft.IdentityModel.Tokens;
+using Orleans.Placement;
 using QrMahalla.Grains.Admin;
 using QrMahalla.Grains.Options;
+using QrMahalla.Grains.Phones;
 using QrMahalla.Grains.Rules;
+using QrMahalla.Grains.Storage;
 using QrMahalla.Grains.Telemetry;
 using QrMahalla.Grains.Tokens;
 
-namespace QrMahalla.Grains.Grains;
+namespace QrMahalla.Grains.Accounts;
 
 /// <summary>
 /// One account and its device sessions. Only a <see cref="PhoneGrain"/> that accepted a code signs in here. After
@@ -106,8 +108,6 @@ public sealed partial class UserGrain(
                     RefreshStatus.Success, new TokenPair(tokens.IssueAccess(Id, decision.Session!.SessionId, State.Role), request.Token));
         }
     }
-
-    public Task<bool> IsSessionLiveAsync(string sessionId) => Task.FromResult(IsLive(sessionId));
 
     public Task<ProfileResult> GetProfileAsync(string sessionId) =>
         Task.FromResult(IsLive(sessionId) ? new ProfileResult(AccountStatus.Ok, Profile()) : Revoked());

@@ -2,7 +2,7 @@ using Microsoft.IdentityModel.Tokens;
 using Orleans.Concurrency;
 using QrMahalla.Grains.Secrets;
 
-namespace QrMahalla.Grains.Grains;
+namespace QrMahalla.Grains.Tokens;
 
 /// <summary>Answers on every silo from its own configuration: the public halves of the signing keys.</summary>
 [StatelessWorker]

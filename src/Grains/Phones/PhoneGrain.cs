@@ -8,8 +8,9 @@ using QrMahalla.Grains.Otp;
 using QrMahalla.Grains.Phones;
 using QrMahalla.Grains.Rules;
 using QrMahalla.Grains.Sms;
+using QrMahalla.Grains.Storage;
 
-namespace QrMahalla.Grains.Grains;
+namespace QrMahalla.Grains.Phones;
 
 /// <summary>
 /// One phone number. Every change that guards against guessing (attempts, dead and consumed codes) is written
@@ -244,9 +245,4 @@ public sealed partial class PhoneGrain(
     /// <summary>The provider's own message never holds the code: senders build it from status codes only.</summary>
     [LoggerMessage(Level = LogLevel.Warning, Message = "SMS to {Phone} failed ({Reason}: {Detail}); the previous code stays valid")]
     private static partial void LogSmsFailed(ILogger logger, string phone, string reason, string detail);
-}
-
-public static class StorageNames
-{
-    public const string Auth = "auth";
 }

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using QrMahalla.Grains.Options;
 
-namespace QrMahalla.Grains.Grains;
+namespace QrMahalla.Grains.Abuse;
 
 /// <summary>A sliding one-minute window per action for one client address; never persisted.</summary>
 public sealed class ClientAddressGrain(RuleClock clock, IOptions<RateLimitingOptions> options) : Grain, IClientAddressGrain

@@ -1,6 +1,6 @@
 using Orleans.Concurrency;
 
-namespace QrMahalla.Grains.Grains;
+namespace QrMahalla.Grains.Accounts;
 
 /// <summary>
 /// The account is wiped first (leaving a tombstone), then its phone is unbound. A crash between the two is healed by

@@ -1,7 +1,7 @@
 using Orleans.Concurrency;
 using QrMahalla.Grains.Storage;
 
-namespace QrMahalla.Grains.Grains;
+namespace QrMahalla.Grains.Hosting;
 
 /// <summary>Readiness from inside the cluster: this silo answers and its grain storage is reachable.</summary>
 [StatelessWorker]

@@ -1,4 +1,4 @@
-namespace QrMahalla.Grains.Grains;
+namespace QrMahalla.Grains.Phones;
 
 /// <summary>
 /// Short-lived code state of one phone: the outstanding code (hashed), its attempts, and the send and failure

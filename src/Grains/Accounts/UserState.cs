@@ -1,6 +1,6 @@
 using QrMahalla.Grains.Admin;
 
-namespace QrMahalla.Grains.Grains;
+namespace QrMahalla.Grains.Accounts;
 
 /// <summary>One account: the profile fields of the old Django <c>User</c> model plus its device sessions.</summary>
 [GenerateSerializer, Alias("qrm.user-state")]
