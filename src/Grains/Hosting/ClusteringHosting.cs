@@ -1,0 +1,85 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
+using QrMahalla.Grains.Options;
+using QrMahalla.Grains.Storage;
+
+namespace QrMahalla.Grains.Hosting;
+
+/// <summary>How silos find each other and how a pure client finds the silos.</summary>
+public static class ClusteringHosting
+{
+    public const string MembershipSection = "Cluster:Membership";
+
+    /// <summary>Localhost clustering for one machine, or the ADO.NET membership table on PostgreSQL / SQL Server.</summary>
+    public static ISiloBuilder UseQrMahallaClustering(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        var (cluster, storage) = Read(configuration);
+        silo.Services.Configure<ClusterMembershipOptions>(configuration.GetSection(MembershipSection));
+        silo.Services.Configure<GrainCollectionOptions>(configuration.GetSection("Cluster:GrainCollection"));
+        silo.Services.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
+        if (cluster.Provider == ClusterProvider.Localhost)
+        {
+            return silo.UseLocalhostClustering(
+                cluster.SiloPort,
+                cluster.GatewayPort,
+                new IPEndPoint(IPAddress.Loopback, cluster.PrimarySiloPort),
+                cluster.ServiceId,
+                cluster.ClusterId);
+        }
+
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = cluster.ClusterId;
+            o.ServiceId = cluster.ServiceId;
+        });
+        silo.ConfigureEndpoints(AdvertisedAddress(cluster), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: cluster.AdvertisedAddress is not null);
+        return silo.UseAdoNetClustering(o =>
+        {
+            o.Invariant = StorageDatabase.Invariant(StorageDatabase.Engine(cluster.Provider));
+            o.ConnectionString = cluster.ConnectionString ?? storage.ConnectionString;
+        });
+    }
+
+    /// <summary>How a pure client (a gateway that hosts no silo) finds the cluster.</summary>
+    public static IClientBuilder UseQrMahallaClusterClient(this IClientBuilder client, IConfiguration configuration)
+    {
+        var (cluster, storage) = Read(configuration);
+        client.Services.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
+
+        // A gateway must know every silo's gateway before one dies, or it has nowhere to fail over to.
+        client.Services.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = cluster.GatewayListRefreshPeriod);
+        if (cluster.Provider == ClusterProvider.Localhost)
+        {
+            return client.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId);
+        }
+
+        client.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = cluster.ClusterId;
+            o.ServiceId = cluster.ServiceId;
+        });
+        return client.UseAdoNetClustering(o =>
+        {
+            o.Invariant = StorageDatabase.Invariant(StorageDatabase.Engine(cluster.Provider));
+            o.ConnectionString = cluster.ConnectionString ?? storage.ConnectionString;
+        });
+    }
+
+    private static (ClusteringOptions Cluster, StorageOptions Storage) Read(IConfiguration configuration) =>
+        (configuration.GetSection(ClusteringOptions.Section).Get<ClusteringOptions>() ?? new(),
+         configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new());
+
+    private static IPAddress AdvertisedAddress(ClusteringOptions cluster)
+    {
+        if (cluster.AdvertisedAddress is null)
+        {
+            return IPAddress.Loopback;
+        }
+
+        return IPAddress.TryParse(cluster.AdvertisedAddress, out var address)
+            ? address
+            : throw new InvalidOperationException($"Cluster:AdvertisedAddress '{cluster.AdvertisedAddress}' is not an IP address.");
+    }
+}
