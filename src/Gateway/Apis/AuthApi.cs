@@ -24,7 +24,7 @@ public static class AuthApi
             .Produces<LoginResponse>()
             .Produces<ApiError>(400).Produces<ApiError>(403).Produces<ApiError>(413).Produces<ApiError>(429)
             .Produces<ApiError>(502).Produces<ApiError>(503)
-            .RequireCors(Hosting.GatewayExtensions.CorsPolicy);
+            .RequireCors(Hosting.HttpEdge.CorsPolicy);
 
         api.MapPost("/token/refresh", RefreshAsync)
             .WithName("RefreshToken")

@@ -37,7 +37,7 @@ public static class ManagementApi
 
         app.MapPrometheusScrapingEndpoint("/metrics");
 
-        var dashboard = app.Services.GetRequiredService<IOptions<QrMahalla.Grains.Options.DashboardOptions>>().Value;
+        var dashboard = app.Services.GetRequiredService<IOptions<ClusterDashboardOptions>>().Value;
         if (dashboard.Enabled)
         {
             var endpoints = app.MapOrleansDashboard(routePrefix: DashboardPath);
@@ -58,7 +58,7 @@ public static class ManagementApi
     /// <summary>Adds the management addresses to the ones the gateway already listens on; returns their ports.</summary>
     private static HashSet<int> ListenOnManagementUrls(WebApplication app)
     {
-        var options = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        var options = app.Services.GetRequiredService<IOptions<HttpGatewayOptions>>().Value;
         var main = (app.Configuration["urls"] ?? "http://localhost:5000").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         foreach (var url in main.Concat(options.ManagementUrls).Distinct(StringComparer.OrdinalIgnoreCase))
         {
@@ -68,7 +68,7 @@ public static class ManagementApi
         return options.ManagementUrls.Select(url => new Uri(url).Port).ToHashSet();
     }
 
-    private static bool BasicAuthorized(HttpContext context, QrMahalla.Grains.Options.DashboardOptions dashboard)
+    private static bool BasicAuthorized(HttpContext context, ClusterDashboardOptions dashboard)
     {
         if (!AuthenticationHeaderValue.TryParse(context.Request.Headers.Authorization, out var header)
             || !string.Equals(header.Scheme, "Basic", StringComparison.OrdinalIgnoreCase) || header.Parameter is null)

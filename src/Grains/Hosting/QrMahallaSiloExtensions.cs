@@ -93,5 +93,5 @@ public static class QrMahallaSiloExtensions
     }
 
     public static bool DashboardEnabled(IConfiguration configuration) =>
-        configuration.GetSection(QrMahalla.Grains.Options.DashboardOptions.Section).Get<QrMahalla.Grains.Options.DashboardOptions>()?.Enabled == true;
+        configuration.GetSection(ClusterDashboardOptions.Section).Get<ClusterDashboardOptions>()?.Enabled == true;
 }

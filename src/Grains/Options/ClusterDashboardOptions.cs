@@ -1,7 +1,7 @@
 namespace QrMahalla.Grains.Options;
 
-/// <summary>Section <c>Dashboard</c>: the Orleans Dashboard, off unless enabled.</summary>
-public sealed class DashboardOptions
+/// <summary>Section <c>Dashboard</c>: the Orleans Dashboard, off unless enabled (named apart from Orleans' own DashboardOptions).</summary>
+public sealed class ClusterDashboardOptions
 {
     public const string Section = "Dashboard";
 

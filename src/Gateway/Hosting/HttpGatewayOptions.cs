@@ -1,7 +1,7 @@
 namespace QrMahalla.Gateway.Hosting;
 
-/// <summary>Section <c>Gateway</c>.</summary>
-public sealed class GatewayOptions
+/// <summary>Section <c>Gateway</c>: the HTTP gateway (named apart from Orleans' client GatewayOptions).</summary>
+public sealed class HttpGatewayOptions
 {
     public const string Section = "Gateway";
 
