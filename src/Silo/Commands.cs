@@ -55,16 +55,18 @@ public static class Commands
 
     public static async Task<int> RunAsync(string command, string[] arguments, HostApplicationBuilder builder)
     {
-        var storage = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new();
-        var cluster = builder.Configuration.GetSection(ClusteringOptions.Section).Get<ClusteringOptions>() ?? new();
+        var storage = EarlyOptions.Bind<StorageOptions>(builder.Services, builder.Configuration, StorageOptions.Section);
+        var cluster = EarlyOptions.Bind<ClusteringOptions>(builder.Services, builder.Configuration, ClusteringOptions.Section);
         switch (command)
         {
             case "migrate":
+                Validate(builder);
                 SchemaInstaller.Apply(storage, cluster);
                 Console.WriteLine($"Schema applied: storage on {storage.Provider}, clustering on {cluster.Provider}.");
                 return 0;
 
             case "reindex":
+                Validate(builder);
                 return await ReindexAsync(storage, cluster);
 
             case "grant-role" when arguments.Length == 2:
@@ -77,6 +79,15 @@ public static class Commands
                 Console.Error.WriteLine($"Usage:\n{Usage}");
                 return 2;
         }
+    }
+
+    /// <summary>The commands that start no host check the storage and clustering settings as a host would at start.</summary>
+    private static void Validate(HostApplicationBuilder builder)
+    {
+        builder.Services.AddSharedDomain();
+        using var services = builder.Services.BuildServiceProvider();
+        _ = services.GetRequiredService<IOptions<StorageOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<ClusteringOptions>>().Value;
     }
 
     private static async Task<int> ReindexAsync(StorageOptions storage, ClusteringOptions cluster)

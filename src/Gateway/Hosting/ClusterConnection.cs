@@ -25,7 +25,7 @@ public static class ClusterConnection
                     client.AddActivityPropagation();
                 }
 
-                if (QrMahallaSiloExtensions.DashboardEnabled(builder.Configuration))
+                if (QrMahallaSiloExtensions.DashboardEnabled(builder.Services, builder.Configuration))
                 {
                     client.AddDashboard();
                 }

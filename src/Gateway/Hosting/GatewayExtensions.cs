@@ -12,8 +12,7 @@ public static class GatewayExtensions
 {
     public static WebApplicationBuilder AddQrMahallaGateway(this WebApplicationBuilder builder)
     {
-        var gateway = builder.Configuration.GetSection(HttpGatewayOptions.Section).Get<HttpGatewayOptions>() ?? new();
-        builder.Services.AddOptions<HttpGatewayOptions>().BindConfiguration(HttpGatewayOptions.Section);
+        var gateway = EarlyOptions.Bind<HttpGatewayOptions>(builder.Services, builder.Configuration, HttpGatewayOptions.Section);
         builder.ConnectToCluster(gateway);
         builder.AddTokenAuthentication();
         builder.AddHttpEdge(gateway);
@@ -22,7 +21,8 @@ public static class GatewayExtensions
                 .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
 
         var development = builder.Environment.IsDevelopment();
-        builder.Services.AddOptions<ClusterDashboardOptions>().BindConfiguration(ClusterDashboardOptions.Section)
+        EarlyOptions.Bind<ClusterDashboardOptions>(builder.Services, builder.Configuration, ClusterDashboardOptions.Section);
+        builder.Services.AddOptions<ClusterDashboardOptions>()
             .Validate(d => !d.Enabled || development || (d.Username is { Length: > 0 } && d.Password is { Length: >= 12 }),
                 "Dashboard:Username and Dashboard:Password (12 characters or more) are required for the dashboard outside Development.")
             .ValidateOnStart();

@@ -15,7 +15,7 @@ public static class ClusteringHosting
     /// <summary>Localhost clustering for one machine, or the ADO.NET membership table on PostgreSQL / SQL Server.</summary>
     public static ISiloBuilder UseQrMahallaClustering(this ISiloBuilder silo, IConfiguration configuration)
     {
-        var (cluster, storage) = Read(configuration);
+        var (cluster, storage) = Read(silo.Services, configuration);
         silo.Services.Configure<ClusterMembershipOptions>(configuration.GetSection(MembershipSection));
         silo.Services.Configure<GrainCollectionOptions>(configuration.GetSection("Cluster:GrainCollection"));
         silo.Services.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
@@ -45,7 +45,7 @@ public static class ClusteringHosting
     /// <summary>How a pure client (a gateway that hosts no silo) finds the cluster.</summary>
     public static IClientBuilder UseQrMahallaClusterClient(this IClientBuilder client, IConfiguration configuration)
     {
-        var (cluster, storage) = Read(configuration);
+        var (cluster, storage) = Read(client.Services, configuration);
         client.Services.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
 
         // A gateway must know every silo's gateway before one dies, or it has nowhere to fail over to.
@@ -67,9 +67,9 @@ public static class ClusteringHosting
         });
     }
 
-    private static (ClusteringOptions Cluster, StorageOptions Storage) Read(IConfiguration configuration) =>
-        (configuration.GetSection(ClusteringOptions.Section).Get<ClusteringOptions>() ?? new(),
-         configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new());
+    private static (ClusteringOptions Cluster, StorageOptions Storage) Read(IServiceCollection services, IConfiguration configuration) =>
+        (EarlyOptions.Bind<ClusteringOptions>(services, configuration, ClusteringOptions.Section),
+         EarlyOptions.Bind<StorageOptions>(services, configuration, StorageOptions.Section));
 
     private static IPAddress AdvertisedAddress(ClusteringOptions cluster)
     {

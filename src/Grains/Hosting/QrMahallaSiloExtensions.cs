@@ -33,7 +33,7 @@ public static class QrMahallaSiloExtensions
                 silo.AddActivityPropagation();
             }
 
-            if (DashboardEnabled(builder.Configuration))
+            if (DashboardEnabled(builder.Services, builder.Configuration))
             {
                 silo.AddDashboard();
             }
@@ -79,6 +79,7 @@ public static class QrMahallaSiloExtensions
         services.AddOptions<JwtOptions>().BindConfiguration(JwtOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SmsOptions>().BindConfiguration(SmsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PhoneOptions>().BindConfiguration(PhoneOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        // Storage, clustering: where the Orleans wiring read them first (EarlyOptions), IOptions serves that instance.
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>());
         services.AddOptions<ClusteringOptions>().BindConfiguration(ClusteringOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -92,6 +93,6 @@ public static class QrMahallaSiloExtensions
         return services;
     }
 
-    public static bool DashboardEnabled(IConfiguration configuration) =>
-        configuration.GetSection(ClusterDashboardOptions.Section).Get<ClusterDashboardOptions>()?.Enabled == true;
+    public static bool DashboardEnabled(IServiceCollection services, IConfiguration configuration) =>
+        EarlyOptions.Bind<ClusterDashboardOptions>(services, configuration, ClusterDashboardOptions.Section).Enabled;
 }

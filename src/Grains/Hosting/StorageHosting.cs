@@ -10,7 +10,7 @@ namespace QrMahalla.Grains.Hosting;
 public static class StorageHosting
 {
     public static ISiloBuilder AddQrMahallaStorage(this ISiloBuilder silo, IConfiguration configuration) =>
-        silo.AddQrMahallaStorage(StorageNames.Auth, configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new());
+        silo.AddQrMahallaStorage(StorageNames.Auth, EarlyOptions.Bind<StorageOptions>(silo.Services, configuration, StorageOptions.Section));
 
     /// <summary>
     /// Grain storage under <paramref name="name"/>: the group-commit writer or Orleans' ADO.NET provider, on the same
