@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.IdentityModel.JsonWebTokens;
 using QrMahalla.Grains.Phones;
 using QrMahalla.Grains.Rules;

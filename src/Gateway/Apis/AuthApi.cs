@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
 using QrMahalla.Gateway.Auth;
 using QrMahalla.Grains.Options;
@@ -123,32 +122,32 @@ public static class AuthApi
 
 /// <summary>Request body of <c>POST /api/users/auth/</c> (for the OpenAPI document; the handler reads JSON or a form).</summary>
 public sealed record AuthRequest(
-    [property: JsonPropertyName("phone")] string Phone,
-    [property: JsonPropertyName("code")] string? Code,
-    [property: JsonPropertyName("device_id")] string? DeviceId,
-    [property: JsonPropertyName("device_name")] string? DeviceName);
+    string Phone,
+    string? Code,
+    string? DeviceId,
+    string? DeviceName);
 
-public sealed record RefreshRequestBody([property: JsonPropertyName("refresh")] string Refresh);
+public sealed record RefreshRequestBody(string Refresh);
 
 public sealed record CodeSentResponse(
-    [property: JsonPropertyName("message")] string Message,
-    [property: JsonPropertyName("phone")] string Phone,
-    [property: JsonPropertyName("detail")] string Detail,
-    [property: JsonPropertyName("expires_in")] int ExpiresIn,
-    [property: JsonPropertyName("resend_after")] int ResendAfter);
+    string Message,
+    string Phone,
+    string Detail,
+    int ExpiresIn,
+    int ResendAfter);
 
 public sealed record LoginResponse(
-    [property: JsonPropertyName("access")] string Access,
-    [property: JsonPropertyName("refresh")] string Refresh,
-    [property: JsonPropertyName("user")] LoginUser User);
+    string Access,
+    string Refresh,
+    LoginUser User);
 
 public sealed record LoginUser(
-    [property: JsonPropertyName("id")] Guid Id,
-    [property: JsonPropertyName("phone")] string Phone,
-    [property: JsonPropertyName("role")] string Role,
-    [property: JsonPropertyName("first_name")] string FirstName,
-    [property: JsonPropertyName("last_name")] string LastName);
+    Guid Id,
+    string Phone,
+    string Role,
+    string FirstName,
+    string LastName);
 
 public sealed record TokenResponse(
-    [property: JsonPropertyName("access")] string Access,
-    [property: JsonPropertyName("refresh")] string Refresh);
+    string Access,
+    string Refresh);

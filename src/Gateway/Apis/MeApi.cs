@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json.Serialization;
 using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace QrMahalla.Gateway.Apis;
@@ -87,36 +86,36 @@ public static class MeApi
 }
 
 public sealed record ProfilePatch(
-    [property: JsonPropertyName("first_name")] string? FirstName,
-    [property: JsonPropertyName("last_name")] string? LastName,
-    [property: JsonPropertyName("passport_id")] string? PassportId,
-    [property: JsonPropertyName("address")] string? Address);
+    string? FirstName,
+    string? LastName,
+    string? PassportId,
+    string? Address);
 
 public record ProfileResponse(
-    [property: JsonPropertyName("id")] Guid Id,
-    [property: JsonPropertyName("phone")] string Phone,
-    [property: JsonPropertyName("first_name")] string FirstName,
-    [property: JsonPropertyName("last_name")] string LastName,
-    [property: JsonPropertyName("passport_id")] string PassportId,
-    [property: JsonPropertyName("address")] string Address,
-    [property: JsonPropertyName("role")] string Role,
-    [property: JsonPropertyName("is_active")] bool IsActive,
-    [property: JsonPropertyName("is_verified")] bool IsVerified,
-    [property: JsonPropertyName("is_staff")] bool IsStaff,
-    [property: JsonPropertyName("date_joined")] DateTimeOffset DateJoined)
+    Guid Id,
+    string Phone,
+    string FirstName,
+    string LastName,
+    string PassportId,
+    string Address,
+    string Role,
+    bool IsActive,
+    bool IsVerified,
+    bool IsStaff,
+    DateTimeOffset DateJoined)
 {
     public static ProfileResponse From(UserProfile p) => new(
         p.Id, p.Phone, p.FirstName, p.LastName, p.PassportId, p.Address, p.Role, p.IsActive, p.IsVerified, p.IsStaff, p.DateJoined);
 }
 
 public sealed record SessionResponse(
-    [property: JsonPropertyName("device_id")] string DeviceId,
-    [property: JsonPropertyName("device_name")] string DeviceName,
-    [property: JsonPropertyName("ip")] string? Ip,
-    [property: JsonPropertyName("user_agent")] string? UserAgent,
-    [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt,
-    [property: JsonPropertyName("last_seen_at")] DateTimeOffset LastSeenAt,
-    [property: JsonPropertyName("current")] bool Current)
+    string DeviceId,
+    string DeviceName,
+    string? Ip,
+    string? UserAgent,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset LastSeenAt,
+    bool Current)
 {
     public static SessionResponse From(SessionView s) => new(s.DeviceId, s.DeviceName, s.Ip, s.UserAgent, s.CreatedAt, s.LastSeenAt, s.Current);
 }

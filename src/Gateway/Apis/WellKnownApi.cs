@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using Microsoft.IdentityModel.Tokens;
 using QrMahalla.Gateway.Auth;
 using Scalar.AspNetCore;
@@ -32,14 +31,14 @@ public static class WellKnownApi
     }
 }
 
-public sealed record JwksDocument([property: JsonPropertyName("keys")] IReadOnlyList<Jwk> Keys);
+public sealed record JwksDocument(IReadOnlyList<Jwk> Keys);
 
 /// <summary>Only public members exist on this type: there is nowhere for <c>d</c> to go.</summary>
 public sealed record Jwk(
-    [property: JsonPropertyName("kty")] string Kty,
-    [property: JsonPropertyName("crv")] string Crv,
-    [property: JsonPropertyName("x")] string X,
-    [property: JsonPropertyName("y")] string Y,
-    [property: JsonPropertyName("kid")] string Kid,
-    [property: JsonPropertyName("use")] string Use,
-    [property: JsonPropertyName("alg")] string Alg);
+    string Kty,
+    string Crv,
+    string X,
+    string Y,
+    string Kid,
+    string Use,
+    string Alg);

@@ -4,13 +4,13 @@ namespace QrMahalla.Gateway.Http;
 
 /// <summary>The one error shape of the API: a sentence for people and a code for programs.</summary>
 public sealed record ApiError(
-    [property: JsonPropertyName("error")] string Error,
-    [property: JsonPropertyName("code")] string Code)
+    string Error,
+    string Code)
 {
-    [JsonPropertyName("attempts_left"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? AttemptsLeft { get; init; }
 
-    [JsonPropertyName("retry_after"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? RetryAfter { get; init; }
 }
 
