@@ -26,12 +26,15 @@ public static class Commands
         QrMahalla.Silo migrate                         apply the storage (and membership) schema, then exit
         QrMahalla.Silo reindex                         rebuild the users read model from grain storage
         QrMahalla.Silo grant-role <phone> <role>       give the account bound to <phone> a role (e.g. admin)
-        QrMahalla.Silo import-django --source "<PostgreSQL connection string of the old service>"
+        QrMahalla.Silo import-django --source "<PostgreSQL connection string of the old service>" [--include-unverified]
         """;
 
+    /// <summary>Imports the old service's orphans too (unverified rows that were never used).</summary>
+    public const string IncludeUnverified = "--include-unverified";
+
     /// <summary>
-    /// The first argument may name a command; its own arguments follow (positional, or <c>--source value</c>), and
-    /// everything else is configuration (<c>--Storage:Provider=PostgreSql</c>).
+    /// The first argument may name a command; its own arguments follow (positional, <c>--source value</c> or
+    /// <c>--include-unverified</c>), and everything else is configuration (<c>--Storage:Provider=PostgreSql</c>).
     /// </summary>
     public static (string? Command, string[] Arguments, string[] Configuration) Parse(string[] args)
     {
@@ -41,16 +44,21 @@ public static class Commands
         }
 
         var rest = args.Skip(1).ToList();
-        var own = new List<string>();
+        var named = new List<string>();
         var source = rest.IndexOf("--source");
         if (source >= 0 && source + 1 < rest.Count)
         {
-            own.AddRange(rest.GetRange(source, 2));
+            named.AddRange(rest.GetRange(source, 2));
             rest.RemoveRange(source, 2);
         }
 
-        own.AddRange(rest.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)));
-        return (args[0], [.. own], [.. rest.Skip(own.Count - (source >= 0 ? 2 : 0))]);
+        if (rest.Remove(IncludeUnverified))
+        {
+            named.Add(IncludeUnverified);
+        }
+
+        var positional = rest.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();
+        return (args[0], [.. named, .. positional], [.. rest.Skip(positional.Count)]);
     }
 
     public static async Task<int> RunAsync(string command, string[] arguments, HostApplicationBuilder builder)
@@ -73,7 +81,10 @@ public static class Commands
                 return await GrantRoleAsync(builder, arguments[0], arguments[1]);
 
             case "import-django" when arguments is ["--source", { Length: > 0 } source]:
-                return await ImportDjangoAsync(builder, source);
+                return await ImportDjangoAsync(builder, source, includeUnverified: false);
+
+            case "import-django" when arguments is ["--source", { Length: > 0 } source, IncludeUnverified]:
+                return await ImportDjangoAsync(builder, source, includeUnverified: true);
 
             default:
                 Console.Error.WriteLine($"Usage:\n{Usage}");
@@ -128,16 +139,27 @@ public static class Commands
         return 0;
     }
 
-    private static async Task<int> ImportDjangoAsync(HostApplicationBuilder builder, string source)
+    private static async Task<int> ImportDjangoAsync(HostApplicationBuilder builder, string source, bool includeUnverified)
     {
         using var host = await ConnectAsync(builder);
         var importer = new DjangoImporter(host.Services.GetRequiredService<IGrainFactory>(), host.Services.GetRequiredService<PhoneNumberParser>());
         var summary = await importer.RunAsync(source, new SynchronousProgress(p =>
-            Console.WriteLine(p.Done == 0 ? $"Importing {p.Total} users..." : $"  {p.Done}/{p.Total}")));
+            Console.WriteLine(p.Done == 0 ? $"Importing {p.Total} users..." : $"  {p.Done}/{p.Total}")), includeUnverified: includeUnverified);
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Read {summary.Read} rows in {summary.Elapsed.TotalSeconds:0.0} s: {summary.Imported} imported, {summary.AlreadyImported} already imported, " +
-            $"{summary.DeletedSinceImport} deleted here since their import, {summary.Problems.Count} not imported."));
+            $"{summary.Orphans.Count} orphans skipped, {summary.Merged.Count} merged duplicates, {summary.Problems.Count} refused, " +
+            $"{summary.DeletedSinceImport} deleted here since their import."));
+        if (summary.Orphans.Count > 0)
+        {
+            Console.WriteLine($"  orphans (unverified, never used; {IncludeUnverified} imports them): ids {string.Join(", ", summary.Orphans)}");
+        }
+
+        foreach (var merge in summary.Merged)
+        {
+            Console.WriteLine($"  id {merge.LegacyId} ({merge.Phone}): merged into id {merge.Into}");
+        }
+
         foreach (var problem in summary.Problems)
         {
             Console.WriteLine($"  id {problem.LegacyId} ({problem.Phone}): {problem.Reason}");

@@ -34,15 +34,18 @@ public sealed class OperatorCommandTests
 
         var old = DjangoDatabase.Users(40, firstId: 9000);
         old.Add(old[0] with { Id = 9999, Phone = "not a phone" });
+        old.Add(old[0] with { Id = 9998, Phone = TestSettings.NewPhone(), IsVerified = false });
         var source = await DjangoDatabase.CreateAsync(old);
         var import = await cluster.RunSiloCommandAsync("import-django", "--source", source);
         Assert.True(import.ExitCode == 0, import.Output);
         Assert.Contains("Importing 40 users...", import.Output);
-        Assert.Contains("Read 41 rows", import.Output);
-        Assert.Contains("40 imported, 0 already imported", import.Output);
+        Assert.Contains("Read 42 rows", import.Output);
+        Assert.Contains("40 imported, 0 already imported, 1 orphans skipped, 0 merged duplicates, 1 refused", import.Output);
+        Assert.Contains("orphans (unverified, never used; --include-unverified imports them): ids 9998", import.Output);
         Assert.Matches(@"id 9999 \([^)]*\): not a valid mobile number", import.Output);
-        var again = await cluster.RunSiloCommandAsync("import-django", "--source", source);
-        Assert.Contains("0 imported, 40 already imported", again.Output);
+        var again = await cluster.RunSiloCommandAsync("import-django", "--source", source, "--include-unverified");
+        Assert.True(again.ExitCode == 0, again.Output);
+        Assert.Contains("1 imported, 40 already imported, 0 orphans skipped", again.Output);
 
         // An imported user logs in with a code and finds the old profile.
         var imported = old[1];
@@ -61,8 +64,8 @@ public sealed class OperatorCommandTests
         await PostgresServer.ScalarAsync(cluster.ConnectionString, "DELETE FROM qrm_user");
         var reindex = await cluster.RunSiloCommandAsync("reindex");
         Assert.True(reindex.ExitCode == 0, reindex.Output);
-        Assert.Contains("41 users written", reindex.Output);
-        Assert.Equal(41, await PostgresServer.ScalarAsync(cluster.ConnectionString, "SELECT COUNT(*) FROM qrm_user"));
+        Assert.Contains("42 users written", reindex.Output);
+        Assert.Equal(42, await PostgresServer.ScalarAsync(cluster.ConnectionString, "SELECT COUNT(*) FROM qrm_user"));
         Assert.Equal(1, await PostgresServer.ScalarAsync(cluster.ConnectionString,
             "SELECT COUNT(*) FROM qrm_user WHERE user_id = @id AND role = 'admin'", ("id", staffId)));
     }

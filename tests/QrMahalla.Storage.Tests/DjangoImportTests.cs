@@ -78,7 +78,7 @@ public sealed class DjangoImportTests(PostgresClusterFixture fixture, ITestOutpu
     public async Task Rows_that_do_not_parse_or_collide_after_normalisation_are_reported_not_guessed()
     {
         var users = DjangoDatabase.Users(6, firstId: 500);
-        var twin = users[1].Phone.Replace(" ", "");
+        var twin = users[2].Phone.Replace(" ", "");
         var signedUpHere = TestSettings.NewPhone();
         users.Add(users[0] with { Id = 600, Phone = twin.StartsWith('+') ? twin[1..] : "+" + twin });
         users.Add(users[0] with { Id = 601, Phone = "12345" });
@@ -93,8 +93,8 @@ public sealed class DjangoImportTests(PostgresClusterFixture fixture, ITestOutpu
 
         Assert.Equal(11, summary.Read);
         Assert.Equal(5, summary.Imported);
-        Assert.Equal([users[1].Id, 600, 601, 602, 603, 604], summary.Problems.Select(p => p.LegacyId).Order());
-        Assert.Contains("same phone as id 600", summary.Problems.Single(p => p.LegacyId == users[1].Id).Reason);
+        Assert.Equal([users[2].Id, 600, 601, 602, 603, 604], summary.Problems.Select(p => p.LegacyId).Order());
+        Assert.Contains("same phone as id 600 after normalisation, and more than one of them is verified", summary.Problems.Single(p => p.LegacyId == users[2].Id).Reason);
         Assert.Contains("not a valid mobile number", summary.Problems.Single(p => p.LegacyId == 601).Reason);
         Assert.Contains("region", summary.Problems.Single(p => p.LegacyId == 602).Reason);
         Assert.Contains("another account", summary.Problems.Single(p => p.LegacyId == 603).Reason);
@@ -120,6 +120,74 @@ public sealed class DjangoImportTests(PostgresClusterFixture fixture, ITestOutpu
         Assert.Equal(0, again.Imported);
         Assert.Null(await fixture.Grains.GetGrain<IPhoneGrain>(deleted.Phone!).GetUserIdAsync());
         Assert.Null(await fixture.Grains.GetGrain<IUserGrain>(userId).GetAccountAsync());
+    }
+
+    [Fact]
+    public async Task An_orphan_stays_behind_unless_asked_for_while_rows_with_a_login_or_a_session_come_over()
+    {
+        var users = DjangoDatabase.Users(4, firstId: 800);
+        var orphan = users[0] with { Id = 804, Phone = TestSettings.NewPhone(), IsVerified = false };
+        users.Add(orphan);
+        var source = await DjangoDatabase.CreateAsync(users);
+
+        var first = await Importer.RunAsync(source);
+
+        Assert.Equal((4, 0), (first.Imported, first.AlreadyImported));
+        Assert.Equal([804L], first.Orphans);
+        Assert.Empty(first.Problems);
+        Assert.Null(await fixture.Grains.GetGrain<IPhoneGrain>(orphan.Phone).GetUserIdAsync());
+        Assert.Null(await fixture.Grains.GetGrain<IUserGrain>(LegacyIds.UserId(804)).GetAccountAsync());
+        Assert.NotNull(await fixture.Grains.GetGrain<IUserGrain>(LegacyIds.UserId(801)).GetAccountAsync()); // a last_login
+        Assert.NotNull(await fixture.Grains.GetGrain<IUserGrain>(LegacyIds.UserId(803)).GetAccountAsync()); // a session
+
+        var withOrphans = await Importer.RunAsync(source, includeUnverified: true);
+
+        Assert.Equal((1, 4), (withOrphans.Imported, withOrphans.AlreadyImported));
+        Assert.Empty(withOrphans.Orphans);
+        Assert.Equal(LegacyIds.UserId(804), await fixture.Grains.GetGrain<IPhoneGrain>(orphan.Phone).GetUserIdAsync());
+        Assert.False((await fixture.Grains.GetGrain<IUserGrain>(LegacyIds.UserId(804)).GetAccountAsync())!.Profile.IsVerified);
+    }
+
+    [Fact]
+    public async Task The_verified_row_wins_over_its_orphan_duplicate_and_a_rerun_changes_nothing()
+    {
+        var phone = TestSettings.NewPhone();
+        var real = DjangoDatabase.Users(1, firstId: 900)[0] with { Phone = phone, FirstName = "Dilnoza", IsActive = true, IsVerified = true, Sessions = 2 };
+        var orphan = real with { Id = 901, Phone = $"{phone[..4]} {phone[4..6]} {phone[6..]}", FirstName = "", IsVerified = false, Sessions = 0 };
+        var source = await DjangoDatabase.CreateAsync([orphan, real]);
+
+        var first = await Importer.RunAsync(source);
+
+        Assert.Equal(1, first.Imported);
+        Assert.Equal([new DjangoImporter.Merge(901, PhoneMask.Mask(phone), 900)], first.Merged);
+        Assert.Empty(first.Problems);
+        Assert.Empty(first.Orphans);
+        Assert.Equal(LegacyIds.UserId(900), await fixture.Grains.GetGrain<IPhoneGrain>(phone).GetUserIdAsync());
+
+        // The real user logs in with a code and finds the old profile, not a new empty account.
+        await fixture.Grains.GetGrain<IPhoneGrain>(phone).RequestCodeAsync(new ClientInfo("127.0.0.1", "tests"));
+        var login = await fixture.Grains.GetGrain<IPhoneGrain>(phone).VerifyAsync(fixture.Outbox.LatestCodeFor(phone), new DeviceInfo("d", "d", null, null));
+        Assert.Equal((VerifyStatus.Success, false, "Dilnoza"), (login.Status, login.NewUser, login.User!.FirstName));
+
+        var again = await Importer.RunAsync(source);
+
+        Assert.Equal((0, 1), (again.Imported, again.AlreadyImported));
+        Assert.Equal(first.Merged, again.Merged);
+    }
+
+    [Fact]
+    public async Task Two_verified_rows_of_one_phone_are_both_refused()
+    {
+        var phone = TestSettings.NewPhone();
+        var one = DjangoDatabase.Users(1, firstId: 950)[0] with { Phone = phone, IsVerified = true };
+        var other = one with { Id = 951, Phone = phone[1..], FirstName = "Boshqa" };
+
+        var summary = await Importer.RunAsync(await DjangoDatabase.CreateAsync([one, other]));
+
+        Assert.Equal(0, summary.Imported);
+        Assert.Equal([950L, 951L], summary.Problems.Select(p => p.LegacyId));
+        Assert.All(summary.Problems, p => Assert.Contains("more than one of them is verified", p.Reason));
+        Assert.Null(await fixture.Grains.GetGrain<IPhoneGrain>(phone).GetUserIdAsync());
     }
 
     private sealed class SynchronousProgress(Action<DjangoImporter.Progress> report) : IProgress<DjangoImporter.Progress>
