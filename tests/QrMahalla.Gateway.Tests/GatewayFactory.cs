@@ -46,6 +46,7 @@ public class GatewayFactory : WebApplicationFactory<Program>
     {
         var siloPort = TestSettings.FreePort();
         var settings = TestSettings.SecretSettings();
+        settings["Otp:MaxFailedVerifications"] = TestSettings.FailedVerificationsOutOfTheWay;
         settings["Storage:ConnectionString"] = $"Data Source={DatabasePath};Default Timeout=30";
         settings["Sms:Provider"] = "File";
         settings["Sms:FilePath"] = Outbox.Path;

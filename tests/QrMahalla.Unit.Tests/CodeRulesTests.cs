@@ -4,13 +4,20 @@ using QrMahalla.Grains.Rules;
 
 namespace QrMahalla.Unit.Tests;
 
-/// <summary>The code lifecycle of one phone, with the defaults: 120 s codes, 5 attempts, 60 s cooldown, 5 sends an hour,
-/// a one-hour lock after 3 dead codes.</summary>
+/// <summary>
+/// The code lifecycle of one phone, with the defaults: 120 s codes, 5 attempts, 60 s cooldown, 5 sends an hour, a
+/// one-hour lock after 3 dead codes, and a lock after 10 wrong guesses in a row across codes, doubling within a week.
+/// </summary>
 public sealed class CodeRulesTests
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 30, 8, 0, 0, TimeSpan.Zero);
     private static readonly OtpOptions Otp = new();
-    private readonly CodeRules rules = new(Otp);
+
+    /// <summary>The defaults, except that wrong guesses in a row never lock: the per-code and dead-code rules alone.</summary>
+    private readonly CodeRules rules = new(new OtpOptions { MaxFailedVerifications = 1000 });
+
+    /// <summary>The defaults, all of them.</summary>
+    private readonly CodeRules failures = new(Otp);
     private readonly PhoneCodeState state = new();
 
     [Fact]
@@ -263,10 +270,10 @@ public sealed class CodeRulesTests
     [Fact]
     public void Code_state_decides_nothing_after_its_longest_window()
     {
-        Assert.Equal(TimeSpan.FromHours(1), CodeRules.LongestWindow(Otp));
-        Assert.Equal(TimeSpan.FromHours(3), CodeRules.LongestWindow(new OtpOptions { LockoutDuration = TimeSpan.FromHours(3) }));
-        Assert.Equal(TimeSpan.FromHours(2), CodeRules.LongestWindow(new OtpOptions { ResendCooldown = TimeSpan.FromHours(2) }));
-        Assert.Equal(TimeSpan.FromHours(4), CodeRules.LongestWindow(new OtpOptions { CodeLifetime = TimeSpan.FromHours(4) }));
+        Assert.Equal(TimeSpan.FromDays(7), CodeRules.LongestWindow(Otp));
+        Assert.Equal(TimeSpan.FromDays(8), CodeRules.LongestWindow(new OtpOptions { LockoutDuration = TimeSpan.FromDays(8) }));
+        Assert.Equal(TimeSpan.FromDays(9), CodeRules.LongestWindow(new OtpOptions { ResendCooldown = TimeSpan.FromDays(9) }));
+        Assert.Equal(TimeSpan.FromDays(10), CodeRules.LongestWindow(new OtpOptions { CodeLifetime = TimeSpan.FromDays(10) }));
     }
 
     [Theory]
@@ -290,6 +297,139 @@ public sealed class CodeRulesTests
         Assert.False(strict.RecordWrongGuess(state, Start).CodeDead);
         Assert.True(strict.RecordWrongGuess(state, Start).CodeDead);
         Assert.Equal(Start + TimeSpan.FromHours(1), state.LockedUntil);
+    }
+
+    [Fact]
+    public void Wrong_guesses_count_in_a_row_across_codes_and_the_tenth_locks_the_phone_for_an_hour()
+    {
+        Send(Start, hash: 1);
+        KillCode(Start.AddSeconds(1));
+        Send(Start.AddMinutes(1), hash: 2);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.False(failures.RecordWrongGuess(state, Start.AddMinutes(1)).PhoneLocked);
+        }
+
+        // The ninth wrong guess in a row leaves the phone open; the tenth locks it, although the code has attempts left.
+        Assert.False(failures.RecordWrongGuess(state, Start.AddMinutes(1)).PhoneLocked);
+        Assert.Equal(9, state.FailedVerifications);
+        var strict = new CodeRules(new OtpOptions { MaxAttempts = 20 });
+        var tenth = strict.RecordWrongGuess(state, Start.AddMinutes(2));
+
+        Assert.Equal(new WrongGuess(CodeDead: false, AttemptsLeft: 0, RetryAfterSeconds: 3600, PhoneLocked: true), tenth);
+        Assert.Equal(Start.AddMinutes(2) + TimeSpan.FromHours(1), state.LockedUntil);
+        Assert.Equal(CodeCheckStatus.Locked, failures.CheckGuess(state, Start.AddMinutes(3)).Status);
+        Assert.NotNull(failures.SendWait(state, Start.AddMinutes(3)));
+        Assert.Equal(0, state.FailedVerifications);
+    }
+
+    [Fact]
+    public void Each_lockout_for_wrong_guesses_within_a_week_doubles_up_to_a_day()
+    {
+        var at = Start;
+        var lockouts = new List<TimeSpan>();
+        for (var i = 0; i < 7; i++)
+        {
+            at = LockByFailures(at);
+            lockouts.Add(at - state.FailureLockouts[^1]);
+        }
+
+        Assert.Equal(new[] { 1, 2, 4, 8, 16, 24, 24 }.Select(h => TimeSpan.FromHours(h)), lockouts);
+    }
+
+    [Fact]
+    public void A_week_without_a_wrong_guess_forgets_the_count_and_the_lockouts()
+    {
+        LockByFailures(Start);
+        var later = Start + CodeRules.FailureMemory + TimeSpan.FromHours(2);
+        Send(later);
+        for (var i = 0; i < 9; i++)
+        {
+            failures.RecordWrongGuess(state, later);
+            if (state.Dead)
+            {
+                Send(later, hash: 2);
+            }
+        }
+
+        Assert.Equal(9, state.FailedVerifications);
+        Assert.Empty(state.FailureLockouts);
+
+        var afterAWeek = later + CodeRules.FailureMemory;
+        Assert.Null(failures.SendWait(state, afterAWeek));
+        Assert.Equal(0, state.FailedVerifications);
+    }
+
+    [Fact]
+    public void A_login_clears_the_wrong_guesses_in_a_row()
+    {
+        Send(Start);
+        for (var i = 0; i < 4; i++)
+        {
+            failures.RecordWrongGuess(state, Start);
+        }
+
+        Assert.Equal(4, state.FailedVerifications);
+        CodeRules.Spend(state);
+
+        Assert.Equal(0, state.FailedVerifications);
+    }
+
+    [Fact]
+    public void Unlocking_clears_a_lock_for_wrong_guesses_and_its_history()
+    {
+        LockByFailures(Start);
+
+        Assert.True(CodeRules.Unlock(state));
+
+        Assert.Null(state.LockedUntil);
+        Assert.Empty(state.FailureLockouts);
+        Assert.Equal(0, state.FailedVerifications);
+    }
+
+    [Fact]
+    public void Guessing_as_fast_as_the_rules_allow_gets_an_attacker_110_wrong_guesses_a_week()
+    {
+        var now = Start;
+        var guesses = 0;
+        while (now < Start + CodeRules.FailureMemory)
+        {
+            if (failures.SendWait(state, now) is { } wait)
+            {
+                now += wait;
+                continue;
+            }
+
+            failures.RecordSent(state, Hash((byte)(guesses % 250 + 1)), now);
+            while (failures.CheckGuess(state, now).Status == CodeCheckStatus.Open)
+            {
+                failures.RecordWrongGuess(state, now);
+                guesses++;
+            }
+        }
+
+        // Ten guesses, then locks of 1, 2, 4, 8, 16, 24, 24, 24, 24, 24 h: the eleventh ten come at 151 h, inside the week.
+        Assert.Equal(110, guesses);
+    }
+
+    /// <summary>Wrong guesses against fresh codes until the phone locks; returns when the lock ends.</summary>
+    private DateTimeOffset LockByFailures(DateTimeOffset at)
+    {
+        while (state.LockedUntil is null || state.LockedUntil <= at)
+        {
+            failures.RecordSent(state, Hash(1), at);
+            while (failures.CheckGuess(state, at).Status == CodeCheckStatus.Open)
+            {
+                failures.RecordWrongGuess(state, at);
+            }
+
+            if (state.LockedUntil is null || state.LockedUntil <= at)
+            {
+                at += Otp.ResendCooldown;
+            }
+        }
+
+        return state.LockedUntil.Value;
     }
 
     private void Send(DateTimeOffset at, byte hash = 1) => rules.RecordSent(state, Hash(hash), at);

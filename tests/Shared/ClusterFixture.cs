@@ -121,6 +121,7 @@ public class ClusterFixture : IAsyncLifetime
     private Dictionary<string, string?> Settings()
     {
         var settings = TestSettings.SecretSettings();
+        settings["Otp:MaxFailedVerifications"] = TestSettings.FailedVerificationsOutOfTheWay;
         foreach (var (key, value) in StorageSettings())
         {
             settings[key] = value;

@@ -20,6 +20,13 @@ public static class TestSettings
         ["Jwt:SigningKeys:0:Pem"] = Secrets.Pem,
     };
 
+    /// <summary>
+    /// <c>Otp:MaxFailedVerifications</c> for the shared fixtures: high enough that the lockout for wrong guesses in a row
+    /// (at its default it locks a phone at its second dead code) stays out of the way of the tests of the per-code
+    /// and dead-code rules. That lockout is tested at its default by tests that set it back.
+    /// </summary>
+    public const string FailedVerificationsOutOfTheWay = "1000";
+
     /// <summary>A fresh, valid Uzbek mobile number (+998 90 xxx xx xx) that no other test uses.</summary>
     public static string NewPhone() => $"+99890{Interlocked.Increment(ref phoneCounter):D7}";
 

@@ -15,6 +15,9 @@ public sealed class OtpOptions
     public TimeSpan ResendCooldown { get; set; } = TimeSpan.FromSeconds(60);
     [Range(1, 1000)] public int MaxSendsPerHour { get; set; } = 5;
     [Range(1, 1000)] public int LockoutAfterDeadCodes { get; set; } = 3;
+
+    /// <summary>Wrong guesses in a row, across codes, that lock the phone (NIST SP 800-63B §5.2.2).</summary>
+    [Range(1, 1000)] public int MaxFailedVerifications { get; set; } = 10;
     public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>Base64 key for the code HMAC; required outside Development.</summary>

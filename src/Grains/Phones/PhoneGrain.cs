@@ -100,9 +100,12 @@ public sealed partial class PhoneGrain(
         {
             var guess = rules.RecordWrongGuess(state, now);
             await WriteCodeStateAsync();
-            return guess.CodeDead
-                ? new VerifyResult(VerifyStatus.TooManyAttempts, RetryAfterSeconds: guess.RetryAfterSeconds)
-                : new VerifyResult(VerifyStatus.InvalidCode, AttemptsLeft: guess.AttemptsLeft);
+            return guess switch
+            {
+                { CodeDead: true } => new VerifyResult(VerifyStatus.TooManyAttempts, RetryAfterSeconds: guess.RetryAfterSeconds),
+                { PhoneLocked: true } => new VerifyResult(VerifyStatus.RateLimited, RetryAfterSeconds: guess.RetryAfterSeconds),
+                _ => new VerifyResult(VerifyStatus.InvalidCode, AttemptsLeft: guess.AttemptsLeft),
+            };
         }
 
         // One durable write consumes the code and, on the first login, binds a new user id. If the process dies

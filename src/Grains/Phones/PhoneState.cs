@@ -15,6 +15,14 @@ public sealed class PhoneCodeState
     [Id(5)] public List<DateTimeOffset> SendTimes { get; set; } = [];
     [Id(6)] public List<DateTimeOffset> DeadCodeTimes { get; set; } = [];
     [Id(7)] public DateTimeOffset? LockedUntil { get; set; }
+
+    /// <summary>Wrong guesses in a row against live codes, across codes, since the last login or lockout.</summary>
+    [Id(8)] public int FailedVerifications { get; set; }
+
+    [Id(9)] public DateTimeOffset? LastFailedAt { get; set; }
+
+    /// <summary>When those wrong guesses locked the phone, for the doubling lockout.</summary>
+    [Id(10)] public List<DateTimeOffset> FailureLockouts { get; set; } = [];
 }
 
 /// <summary>

@@ -15,6 +15,12 @@ public sealed class CodeRules(OtpOptions otp)
     /// <summary>What the hourly send cap and the dead-code count look back over.</summary>
     public static readonly TimeSpan SendWindow = TimeSpan.FromHours(1);
 
+    /// <summary>How long wrong guesses in a row, and the lockouts they caused, are remembered.</summary>
+    public static readonly TimeSpan FailureMemory = TimeSpan.FromDays(7);
+
+    /// <summary>The longest lockout that doubling reaches.</summary>
+    public static readonly TimeSpan MaxLockout = TimeSpan.FromHours(24);
+
     /// <summary>
     /// How long this phone must wait before it may be sent a code, or null when it may be sent one now. Forgets first
     /// what every window has left behind (old sends, old dead codes, a lockout that has run out).
@@ -62,14 +68,18 @@ public sealed class CodeRules(OtpOptions otp)
 
     /// <summary>
     /// A wrong guess against an open code. The last allowed one kills the code; enough dead codes in the window lock
-    /// the phone. An expired code is never counted as dead: it was not guessed to death.
+    /// the phone. An expired code is never counted as dead: it was not guessed to death. Every wrong guess also
+    /// counts toward the phone's wrong guesses in a row, across codes (<see cref="CountFailure"/>).
     /// </summary>
     public WrongGuess RecordWrongGuess(PhoneCodeState state, DateTimeOffset now)
     {
         state.WrongAttempts++;
+        var locked = CountFailure(state, now);
         if (state.WrongAttempts < otp.MaxAttempts)
         {
-            return new WrongGuess(CodeDead: false, AttemptsLeft: otp.MaxAttempts - state.WrongAttempts, RetryAfterSeconds: 0);
+            return locked
+                ? new WrongGuess(CodeDead: false, AttemptsLeft: 0, RetryAfterSeconds: Seconds(state.LockedUntil!.Value - now), PhoneLocked: true)
+                : new WrongGuess(CodeDead: false, AttemptsLeft: otp.MaxAttempts - state.WrongAttempts, RetryAfterSeconds: 0);
         }
 
         state.Dead = true;
@@ -77,13 +87,39 @@ public sealed class CodeRules(OtpOptions otp)
         state.DeadCodeTimes.Add(now);
         if (state.DeadCodeTimes.Count >= otp.LockoutAfterDeadCodes)
         {
-            state.LockedUntil = now + otp.LockoutDuration;
+            state.LockedUntil = Later(state.LockedUntil, now + otp.LockoutDuration);
         }
 
-        return new WrongGuess(CodeDead: true, AttemptsLeft: 0, RetryAfterSeconds: ResendWaitSeconds(state, now));
+        return new WrongGuess(CodeDead: true, AttemptsLeft: 0, RetryAfterSeconds: ResendWaitSeconds(state, now), PhoneLocked: state.LockedUntil > now);
     }
 
-    /// <summary>A used code is gone, and so is the phone's dead-code history: a login proves the owner has it.</summary>
+    /// <summary>
+    /// Counts a wrong guess in a row for the phone, whatever code it was against; a login clears the count, and a
+    /// week without one forgets it. At <see cref="OtpOptions.MaxFailedVerifications"/> the phone locks for
+    /// <see cref="OtpOptions.LockoutDuration"/>, doubled for each such lockout in the past week, at most
+    /// <see cref="MaxLockout"/>, and the count starts again. Returns whether this guess locked the phone.
+    /// </summary>
+    private bool CountFailure(PhoneCodeState state, DateTimeOffset now)
+    {
+        ForgetOldFailures(state, now);
+        state.FailedVerifications++;
+        state.LastFailedAt = now;
+        if (state.FailedVerifications < otp.MaxFailedVerifications)
+        {
+            return false;
+        }
+
+        var doubled = otp.LockoutDuration * Math.Pow(2, Math.Min(state.FailureLockouts.Count, 16));
+        state.LockedUntil = Later(state.LockedUntil, now + (doubled < MaxLockout ? doubled : MaxLockout));
+        state.FailureLockouts.Add(now);
+        state.FailedVerifications = 0;
+        return true;
+    }
+
+    /// <summary>
+    /// A used code is gone, and so are the phone's dead-code history and its wrong guesses in a row: a login proves
+    /// the owner has the phone. (Lockouts already served still count toward the doubling.)
+    /// </summary>
     public static void Spend(PhoneCodeState state)
     {
         state.CodeHash = null;
@@ -91,6 +127,7 @@ public sealed class CodeRules(OtpOptions otp)
         state.WrongAttempts = 0;
         state.Dead = false;
         state.DeadCodeTimes.Clear();
+        state.FailedVerifications = 0;
     }
 
     /// <summary>
@@ -110,13 +147,15 @@ public sealed class CodeRules(OtpOptions otp)
     /// </summary>
     public static bool Unlock(PhoneCodeState state)
     {
-        if (state.LockedUntil is null && state.DeadCodeTimes.Count == 0 && !state.Dead)
+        if (state is { LockedUntil: null, DeadCodeTimes.Count: 0, Dead: false, FailedVerifications: 0, FailureLockouts.Count: 0 })
         {
             return false;
         }
 
         state.LockedUntil = null;
         state.DeadCodeTimes.Clear();
+        state.FailedVerifications = 0;
+        state.FailureLockouts.Clear();
         if (state.Dead)
         {
             state.CodeHash = null;
@@ -143,7 +182,7 @@ public sealed class CodeRules(OtpOptions otp)
 
     /// <summary>The longest window any rule here looks back over: code state older than this decides nothing.</summary>
     public static TimeSpan LongestWindow(OtpOptions otp) =>
-        new[] { SendWindow, otp.CodeLifetime, otp.ResendCooldown, otp.LockoutDuration }.Max();
+        new[] { SendWindow, FailureMemory, otp.CodeLifetime, otp.ResendCooldown, otp.LockoutDuration, MaxLockout }.Max();
 
     /// <summary>Whole seconds for a Retry-After, rounded up, never negative.</summary>
     public static int Seconds(TimeSpan span) => (int)Math.Ceiling(Math.Max(span.TotalSeconds, 0));
@@ -169,11 +208,24 @@ public sealed class CodeRules(OtpOptions otp)
     {
         state.SendTimes.RemoveAll(t => t <= now - SendWindow);
         state.DeadCodeTimes.RemoveAll(t => t <= now - SendWindow);
+        ForgetOldFailures(state, now);
         if (state.LockedUntil <= now)
         {
             state.LockedUntil = null;
         }
     }
+
+    private static void ForgetOldFailures(PhoneCodeState state, DateTimeOffset now)
+    {
+        state.FailureLockouts.RemoveAll(t => t <= now - FailureMemory);
+        if (state.LastFailedAt <= now - FailureMemory)
+        {
+            state.FailedVerifications = 0;
+        }
+    }
+
+    private static DateTimeOffset Later(DateTimeOffset? current, DateTimeOffset candidate) =>
+        current is { } c && c > candidate ? c : candidate;
 }
 
 public enum CodeCheckStatus
@@ -188,7 +240,8 @@ public enum CodeCheckStatus
 
 public readonly record struct CodeCheck(CodeCheckStatus Status, int RetryAfterSeconds = 0);
 
-public readonly record struct WrongGuess(bool CodeDead, int AttemptsLeft, int RetryAfterSeconds);
+/// <summary>What a wrong guess did: killed the code, locked the phone (then retry after that), or left attempts.</summary>
+public readonly record struct WrongGuess(bool CodeDead, int AttemptsLeft, int RetryAfterSeconds, bool PhoneLocked = false);
 
 public readonly record struct CodeStatus(
     bool Outstanding, DateTimeOffset? ExpiresAt, int AttemptsLeft, int SendsInWindow, DateTimeOffset? LockedUntil);
