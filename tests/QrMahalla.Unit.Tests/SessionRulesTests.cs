@@ -22,7 +22,7 @@ public sealed class SessionRulesTests
         Assert.Same(session, user.Sessions["phone-1"]);
         Assert.Equal(("s1", "r1", "Pixel", "10.0.0.1", "app/1"), (session.SessionId, session.RefreshTokenId, session.DeviceName, session.Ip, session.UserAgent));
         Assert.Equal((Start, Start), (session.CreatedAt, session.LastSeenAt));
-        Assert.True(SessionRules.IsLive(user, "s1"));
+        Assert.True(rules.IsLive(user, "s1", Start));
     }
 
     [Fact]
@@ -48,8 +48,8 @@ public sealed class SessionRulesTests
         var again = Open(rules, "phone-1", Start.AddMinutes(1));
 
         Assert.Single(user.Sessions);
-        Assert.False(SessionRules.IsLive(user, "s1"));
-        Assert.True(SessionRules.IsLive(user, again.SessionId));
+        Assert.False(rules.IsLive(user, "s1", Start));
+        Assert.True(rules.IsLive(user, again.SessionId, Start));
     }
 
     [Fact]
@@ -62,8 +62,8 @@ public sealed class SessionRulesTests
         var middle = Open(rules, "c", Start.AddMinutes(2));
 
         Assert.Equal(["b", "c"], user.Sessions.Keys.Order());
-        Assert.False(SessionRules.IsLive(user, oldest.SessionId));
-        Assert.True(SessionRules.IsLive(user, middle.SessionId));
+        Assert.False(rules.IsLive(user, oldest.SessionId, Start));
+        Assert.True(rules.IsLive(user, middle.SessionId, Start));
     }
 
     [Fact]
@@ -132,7 +132,7 @@ public sealed class SessionRulesTests
         user.IsActive = false;
 
         Assert.Equal(RefreshOutcome.UserInactive, rules.Refresh(user, Request(session, "r1"), Start, () => "r2").Outcome);
-        Assert.False(SessionRules.IsLive(user, session.SessionId));
+        Assert.False(rules.IsLive(user, session.SessionId, Start));
         Assert.Equal("r1", session.RefreshTokenId);
     }
 
@@ -144,8 +144,59 @@ public sealed class SessionRulesTests
 
         Assert.Equal(RefreshOutcome.Unknown, rules.Refresh(user, new RefreshRequest("nope", "r1", "t", new ClientInfo(null, null)), Start, () => "r2").Outcome);
         Assert.Equal(RefreshOutcome.Unknown, rules.Refresh(new UserState(), Request(session, "r1"), Start, () => "r2").Outcome);
-        Assert.False(SessionRules.IsLive(new UserState(), session.SessionId));
+        Assert.False(rules.IsLive(new UserState(), session.SessionId, Start));
     }
+
+    [Fact]
+    public void A_session_refreshed_regularly_still_ends_ninety_days_after_its_sign_in()
+    {
+        var rules = new SessionRules(new JwtOptions());
+        var session = Open(rules, "a", Start);
+        var at = Start;
+        for (var i = 0; i < 4; i++)
+        {
+            at = at.AddDays(20);
+            Assert.Equal(RefreshOutcome.Rotated, rules.Refresh(user, Request(session, session.RefreshTokenId), at, NewTokenId).Outcome);
+        }
+
+        Assert.Equal(Start.AddDays(90), rules.AbsoluteEnd(session));
+        Assert.True(rules.IsLive(user, session.SessionId, Start.AddDays(90).AddSeconds(-1)));
+        Assert.False(rules.IsLive(user, session.SessionId, Start.AddDays(90)));
+
+        var late = rules.Refresh(user, Request(session, session.RefreshTokenId), Start.AddDays(90), NewTokenId);
+
+        Assert.Equal(RefreshOutcome.Ended, late.Outcome);
+        Assert.Empty(user.Sessions);
+    }
+
+    [Fact]
+    public void A_session_idle_for_thirty_days_ends()
+    {
+        var rules = new SessionRules(new JwtOptions());
+        var session = Open(rules, "a", Start);
+        var kept = Open(rules, "b", Start);
+        rules.Refresh(user, Request(kept, kept.RefreshTokenId), Start.AddDays(29), NewTokenId);
+
+        Assert.Equal(["b"], rules.Live(user, Start.AddDays(30)).Select(s => s.DeviceId));
+        Assert.Equal(RefreshOutcome.Ended, rules.Refresh(user, Request(session, session.RefreshTokenId), Start.AddDays(30), NewTokenId).Outcome);
+        Assert.Equal(["b"], user.Sessions.Keys);
+    }
+
+    [Fact]
+    public void The_lifetimes_come_from_the_options_and_a_login_forgets_ended_sessions()
+    {
+        var rules = new SessionRules(new JwtOptions { SessionLifetime = TimeSpan.FromDays(2), SessionIdleTimeout = TimeSpan.FromHours(1) });
+        var old = Open(rules, "a", Start);
+
+        Assert.True(rules.HasEnded(old, Start.AddHours(1)));
+        Assert.False(rules.HasEnded(old, Start.AddMinutes(59)));
+        Assert.Equal(Start.AddDays(2), rules.AbsoluteEnd(old));
+
+        Open(rules, "b", Start.AddHours(2));
+        Assert.Equal(["b"], user.Sessions.Keys);
+    }
+
+    private string NewTokenId() => $"r-{++idCounter}";
 
     private SessionState Open(SessionRules rules, string device, DateTimeOffset at)
     {

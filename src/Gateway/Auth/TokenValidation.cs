@@ -50,6 +50,10 @@ public sealed class RefreshTokenValidator(ClusterSigningKeys keys, Microsoft.Ext
         }
 
         var parameters = TokenValidation.Parameters(jwt.Value, clock, TokenIssuer.RefreshTokenType);
+
+        // Refresh tokens carry their own audience; those minted before it existed carry the API's until they expire.
+        parameters.ValidAudience = null;
+        parameters.ValidAudiences = [jwt.Value.RefreshAudience, jwt.Value.Audience];
         parameters.IssuerSigningKeys = (await keys.GetAsync(cancellationToken)).SecurityKeys;
         var result = await Handler.ValidateTokenAsync(token, parameters);
         if (!result.IsValid)

@@ -111,7 +111,7 @@ public sealed partial class UserGrain
     private AdminUserView Account() => new(
         Profile(),
         State.LegacyId,
-        State.Sessions.Values.OrderByDescending(s => s.LastSeenAt)
+        sessions.Live(State, clock.UtcNow).OrderByDescending(s => s.LastSeenAt)
             .Select(s => new SessionView(s.DeviceId, s.DeviceName, s.Ip, s.UserAgent, s.CreatedAt, s.LastSeenAt, false))
             .ToList());
 }

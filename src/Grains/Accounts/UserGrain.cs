@@ -91,7 +91,7 @@ public sealed partial class UserGrain(
                 return new RefreshResult(RefreshStatus.UserInactive);
             case RefreshOutcome.Unknown:
                 return new RefreshResult(RefreshStatus.InvalidToken);
-            case RefreshOutcome.Replayed:
+            case RefreshOutcome.Replayed or RefreshOutcome.Ended:
                 await user.WriteStateAsync();
                 return new RefreshResult(RefreshStatus.InvalidToken);
             case RefreshOutcome.Retried:
@@ -138,11 +138,11 @@ public sealed partial class UserGrain(
             return Task.FromResult(new SessionsResult(AccountStatus.SessionRevoked, []));
         }
 
-        var sessions = State.Sessions.Values
+        var live = sessions.Live(State, clock.UtcNow)
             .OrderByDescending(s => s.LastSeenAt)
             .Select(s => new SessionView(s.DeviceId, s.DeviceName, s.Ip, s.UserAgent, s.CreatedAt, s.LastSeenAt, s.SessionId == sessionId))
             .ToList();
-        return Task.FromResult(new SessionsResult(AccountStatus.Ok, sessions));
+        return Task.FromResult(new SessionsResult(AccountStatus.Ok, live));
     }
 
     public async Task<RevokeResult> RevokeDeviceAsync(string sessionId, string deviceId)
@@ -196,9 +196,10 @@ public sealed partial class UserGrain(
         return await WipeCoreAsync();
     }
 
-    private bool IsLive(string sessionId) => SessionRules.IsLive(State, sessionId);
+    private bool IsLive(string sessionId) => sessions.IsLive(State, sessionId, clock.UtcNow);
 
-    private TokenPair Issue(SessionState session) => tokens.Issue(Id, session.SessionId, State.Role, session.RefreshTokenId);
+    private TokenPair Issue(SessionState session) =>
+        tokens.Issue(Id, session.SessionId, State.Role, session.RefreshTokenId, sessions.AbsoluteEnd(session));
 
     private static ProfileResult Revoked() => new(AccountStatus.SessionRevoked);
 

@@ -9,8 +9,22 @@ public sealed class JwtOptions
 
     [Required] public string Issuer { get; set; } = "qrmahalla";
     [Required] public string Audience { get; set; } = "qrmahalla-api";
+
+    /// <summary>
+    /// The audience of refresh tokens, apart from the API's: a relying party that forgets the <c>typ</c> check still
+    /// cannot take a refresh token for an access token. (Refresh tokens minted before it existed carry the API's
+    /// audience; the refresh endpoint accepts those until they expire.)
+    /// </summary>
+    [Required] public string RefreshAudience { get; set; } = "qrmahalla-refresh";
+
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
     public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>A session ends this long after its sign-in, however often it is refreshed (ASVS 7.3.x).</summary>
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>A session ends after this long without a refresh.</summary>
+    public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromDays(30);
     [Range(1, 1000)] public int MaxSessionsPerUser { get; set; } = 20;
     public bool RotateRefreshTokens { get; set; } = true;
 

@@ -5,14 +5,16 @@ namespace QrMahalla.Grains.Rules;
 
 /// <summary>
 /// The life of an account's device sessions: opening one per device (the least recently used goes past the cap),
-/// refreshing (rotation, a retry inside the grace, a replayed token revoking its session), and which sessions are
-/// live. Pure: the state, the time and fresh random ids come in; the grain persists and mints the tokens.
+/// refreshing (rotation, a retry inside the grace, a replayed token revoking its session), their absolute and idle
+/// lifetimes, and which sessions are live. Pure: the state, the time and fresh random ids come in; the grain persists
+/// and mints the tokens.
 /// </summary>
 public sealed class SessionRules(JwtOptions jwt)
 {
     /// <summary>Opens (or replaces) the session of one device and evicts the least recently used past the cap.</summary>
     public SessionState Open(UserState user, DeviceInfo device, DateTimeOffset now, NewIds ids)
     {
+        Prune(user, now);
         var deviceId = string.IsNullOrWhiteSpace(device.DeviceId) ? $"web-{ids.DeviceSuffix}" : device.DeviceId;
         var session = new SessionState
         {
@@ -52,6 +54,12 @@ public sealed class SessionRules(JwtOptions jwt)
             return new RefreshDecision(RefreshOutcome.Unknown);
         }
 
+        if (HasEnded(session, now))
+        {
+            user.Sessions.Remove(session.DeviceId);
+            return new RefreshDecision(RefreshOutcome.Ended);
+        }
+
         if (jwt.RefreshReuseGrace > TimeSpan.Zero
             && string.Equals(session.PreviousRefreshTokenId, request.TokenId, StringComparison.Ordinal)
             && now - session.RotatedAt <= jwt.RefreshReuseGrace)
@@ -81,9 +89,27 @@ public sealed class SessionRules(JwtOptions jwt)
         return new RefreshDecision(RefreshOutcome.Rotated, session);
     }
 
-    /// <summary>A session is live while it exists and its account is registered and active.</summary>
-    public static bool IsLive(UserState user, string sessionId) =>
-        user is { Registered: true, IsActive: true } && Find(user, sessionId) is not null;
+    /// <summary>A session is live while it exists, has not ended, and its account is registered and active.</summary>
+    public bool IsLive(UserState user, string sessionId, DateTimeOffset now) =>
+        user is { Registered: true, IsActive: true } && Find(user, sessionId) is { } session && !HasEnded(session, now);
+
+    /// <summary>The sessions that have not ended, as the user and staff see them.</summary>
+    public IEnumerable<SessionState> Live(UserState user, DateTimeOffset now) => user.Sessions.Values.Where(s => !HasEnded(s, now));
+
+    /// <summary>Past its absolute lifetime since sign-in, or idle (no refresh) for too long.</summary>
+    public bool HasEnded(SessionState session, DateTimeOffset now) =>
+        now >= AbsoluteEnd(session) || now >= session.LastSeenAt + jwt.SessionIdleTimeout;
+
+    /// <summary>When the session ends whatever happens: no refresh token of it may outlive this.</summary>
+    public DateTimeOffset AbsoluteEnd(SessionState session) => session.CreatedAt + jwt.SessionLifetime;
+
+    /// <summary>Forgets the sessions that have ended; returns whether there were any.</summary>
+    public bool Prune(UserState user, DateTimeOffset now)
+    {
+        var ended = user.Sessions.Values.Where(s => HasEnded(s, now)).Select(s => s.DeviceId).ToList();
+        ended.ForEach(deviceId => user.Sessions.Remove(deviceId));
+        return ended.Count > 0;
+    }
 
     public static SessionState? Find(UserState user, string sessionId) =>
         user.Sessions.Values.FirstOrDefault(s => string.Equals(s.SessionId, sessionId, StringComparison.Ordinal));
@@ -102,6 +128,9 @@ public enum RefreshOutcome
 
     /// <summary>An old token was replayed: the session is revoked (persist it), the caller gets nothing.</summary>
     Replayed,
+
+    /// <summary>The session is past its absolute lifetime or idle timeout: it is gone (persist it), the caller gets nothing.</summary>
+    Ended,
 
     /// <summary>A retry inside the grace: the session's current pair again; nothing changed.</summary>
     Retried,

@@ -18,11 +18,12 @@ public sealed class TokenIssuer(AuthSecrets secrets, IOptions<JwtOptions> option
 
     public static string NewTokenId() => Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(16));
 
-    public TokenPair Issue(Guid userId, string sessionId, string role, string refreshTokenId) =>
-        new(IssueAccess(userId, sessionId, role), IssueRefresh(userId, sessionId, refreshTokenId));
+    /// <summary>An access and a refresh token; the refresh token never outlives <paramref name="sessionEnd"/>.</summary>
+    public TokenPair Issue(Guid userId, string sessionId, string role, string refreshTokenId, DateTimeOffset sessionEnd) =>
+        new(IssueAccess(userId, sessionId, role), IssueRefresh(userId, sessionId, refreshTokenId, sessionEnd));
 
     public string IssueAccess(Guid userId, string sessionId, string role) =>
-        Create(AccessTokenType, jwt.AccessTokenLifetime, new Dictionary<string, object>
+        Create(AccessTokenType, jwt.Audience, jwt.AccessTokenLifetime, new Dictionary<string, object>
         {
             [JwtRegisteredClaimNames.Sub] = userId.ToString(),
             ["sid"] = sessionId,
@@ -30,22 +31,24 @@ public sealed class TokenIssuer(AuthSecrets secrets, IOptions<JwtOptions> option
             [JwtRegisteredClaimNames.Jti] = NewTokenId(),
         });
 
-    private string IssueRefresh(Guid userId, string sessionId, string tokenId) =>
-        Create(RefreshTokenType, jwt.RefreshTokenLifetime, new Dictionary<string, object>
+    private string IssueRefresh(Guid userId, string sessionId, string tokenId, DateTimeOffset sessionEnd) =>
+        Create(RefreshTokenType, jwt.RefreshAudience, Min(jwt.RefreshTokenLifetime, sessionEnd - clock.UtcNow), new Dictionary<string, object>
         {
             [JwtRegisteredClaimNames.Sub] = userId.ToString(),
             ["sid"] = sessionId,
             [JwtRegisteredClaimNames.Jti] = tokenId,
         });
 
-    private string Create(string type, TimeSpan lifetime, Dictionary<string, object> claims)
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private string Create(string type, string audience, TimeSpan lifetime, Dictionary<string, object> claims)
     {
         var now = clock.UtcNow.UtcDateTime;
         return Handler.CreateToken(new SecurityTokenDescriptor
         {
             TokenType = type,
             Issuer = jwt.Issuer,
-            Audience = jwt.Audience,
+            Audience = audience,
             IssuedAt = now,
             NotBefore = now,
             Expires = now + lifetime,
