@@ -87,12 +87,16 @@ public sealed class AuthEndpointTests(GatewayFactory factory)
         await Api.Error(await api.PostRawAsync("/api/users/auth/", body), HttpStatusCode.BadRequest, "invalid_request");
 
     [Fact]
-    public async Task Binary_bodies_get_400_invalid_request()
+    public async Task Binary_bodies_get_415_for_their_type_and_400_when_they_claim_to_be_json()
     {
-        var content = new ByteArrayContent([0xFF, 0xD8, 0x00, 0x01, 0x02, 0x7F, 0x80, 0xFE]);
-        content.Headers.ContentType = new("application/octet-stream");
+        byte[] binary = [0xFF, 0xD8, 0x00, 0x01, 0x02, 0x7F, 0x80, 0xFE];
+        var octets = new ByteArrayContent(binary);
+        octets.Headers.ContentType = new("application/octet-stream");
+        var claimsJson = new ByteArrayContent(binary);
+        claimsJson.Headers.ContentType = new("application/json");
 
-        await Api.Error(await api.Http.PostAsync("/api/users/auth/", content), HttpStatusCode.BadRequest, "invalid_request");
+        await Api.Error(await api.Http.PostAsync("/api/users/auth/", octets), HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
+        await Api.Error(await api.Http.PostAsync("/api/users/auth/", claimsJson), HttpStatusCode.BadRequest, "invalid_request");
     }
 
     [Fact]

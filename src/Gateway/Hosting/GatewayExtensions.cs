@@ -55,6 +55,7 @@ public static class GatewayExtensions
         });
         app.UseStatusCodePages(context => FaultMapping.WriteStatusAsync(context.HttpContext));
         app.UseDjangoTrailingSlashes();
+        app.UseOriginCheck();
         app.UseRouting();
         app.UseCors(HttpEdge.CorsPolicy);
         app.UseAuthentication();

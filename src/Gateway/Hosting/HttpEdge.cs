@@ -1,6 +1,8 @@
 using System.Net;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
+using QrMahalla.Gateway.Http;
+using QrMahalla.Grains.Telemetry;
 
 namespace QrMahalla.Gateway.Hosting;
 
@@ -39,6 +41,39 @@ public static class HttpEdge
             app.UseForwardedHeaders();
         }
 
+        return app;
+    }
+
+    /// <summary>
+    /// A page on another site can make its visitors' browsers POST here without a preflight (a form, or
+    /// <c>text/plain</c>), and each would send an SMS from the visitor's own address. Browsers say where such a request
+    /// comes from in <c>Origin</c>: a state-changing request from any origin but the web app's
+    /// (<c>Gateway:CorsOrigins</c>) and the gateway's own gets 403 <c>origin_not_allowed</c> before any grain call.
+    /// Native apps send no <c>Origin</c>; <c>Origin: null</c> (sandboxed frames, redirects) is refused.
+    /// </summary>
+    public static WebApplication UseOriginCheck(this WebApplication app)
+    {
+        var gateway = app.Services.GetRequiredService<IOptions<HttpGatewayOptions>>().Value;
+        var allowed = new HashSet<string>(gateway.CorsOrigins.Select(o => o.TrimEnd('/')), StringComparer.OrdinalIgnoreCase);
+        var metrics = app.Services.GetRequiredService<QrMahallaMetrics>();
+        app.Use(async (context, next) =>
+        {
+            var request = context.Request;
+            if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method) && !HttpMethods.IsOptions(request.Method)
+                && request.Headers.Origin is { Count: > 0 } origin)
+            {
+                var own = gateway.PublicOrigin?.TrimEnd('/') ?? $"{request.Scheme}://{request.Host}";
+                var value = origin.ToString();
+                if (!allowed.Contains(value) && !string.Equals(value, own, StringComparison.OrdinalIgnoreCase))
+                {
+                    metrics.OriginRefused();
+                    await Errors.Of(403, "Requests from this site's pages are not accepted here.", "origin_not_allowed").ExecuteAsync(context);
+                    return;
+                }
+            }
+
+            await next(context);
+        });
         return app;
     }
 

@@ -28,6 +28,13 @@ public sealed class RequestBody
             return (null, Errors.TooLarge());
         }
 
+        // JSON or a form, as the old endpoint's parsers took; text/plain is how another site's page posts without a
+        // preflight. A body with no Content-Type at all is still read as JSON (old clients send it so).
+        if (request.ContentType is { Length: > 0 } && !request.HasFormContentType && !request.HasJsonContentType())
+        {
+            return (null, Errors.Of(415, "Send JSON or a form.", "unsupported_media_type"));
+        }
+
         // Every body is read into memory up to the limit first, whatever its type or framing (chunked bodies
         // announce no length), so nothing larger is ever buffered and every oversized body gets the same 413.
         using var buffer = new MemoryStream();

@@ -15,6 +15,7 @@ public sealed class QrMahallaMetrics
     private readonly Counter<long> usersCreated;
     private readonly Counter<long> refreshes;
     private readonly Counter<long> rateLimited;
+    private readonly Counter<long> originRefusals;
     private readonly Histogram<double> smsDuration;
     private readonly Counter<long> smsFailures;
     private readonly Counter<long> readModelFailures;
@@ -32,6 +33,7 @@ public sealed class QrMahallaMetrics
         codesVerified = meter.CreateCounter<long>("qrm.codes.verified", "{request}", "Verify requests by result: success, invalid_code, code_expired, too_many_attempts, rate_limited, user_inactive.");
         usersCreated = meter.CreateCounter<long>("qrm.users.created", "{user}", "Accounts created by a first correct code.");
         refreshes = meter.CreateCounter<long>("qrm.tokens.refreshed", "{request}", "Refresh requests by result: success, invalid_token, user_inactive.");
+        originRefusals = meter.CreateCounter<long>("qrm.http.origin_refusals", "{request}", "State-changing requests refused because they came from another site's page.");
         rateLimited = meter.CreateCounter<long>("qrm.rate_limit.rejections", "{request}", "Requests refused by a limit, by scope (phone, address) and action (send, verify).");
         smsDuration = meter.CreateHistogram<double>("qrm.sms.duration", "s", "Time to hand one message to the SMS provider, by provider and outcome.",
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10] });
@@ -68,6 +70,8 @@ public sealed class QrMahallaMetrics
     public void ReadModelWriteFailed() => readModelFailures.Add(1);
 
     public void Refreshed(string result) => refreshes.Add(1, new KeyValuePair<string, object?>("result", result));
+
+    public void OriginRefused() => originRefusals.Add(1);
 
     public void RateLimited(string scope, string action) =>
         rateLimited.Add(1, new KeyValuePair<string, object?>("scope", scope), new KeyValuePair<string, object?>("action", action));
