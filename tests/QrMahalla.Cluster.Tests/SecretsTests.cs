@@ -57,6 +57,7 @@ public sealed class SecretsTests
     }
 
     [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public void Development_generates_secrets_once_and_keeps_them_in_the_data_folder()
     {
         var folder = TestSettings.NewTempFolder("secrets");
@@ -64,7 +65,9 @@ public sealed class SecretsTests
         var first = AuthSecrets.Load(new OtpOptions(), new JwtOptions(), new Environment("Development"), folder);
         var second = AuthSecrets.Load(new OtpOptions(), new JwtOptions(), new Environment("Development"), folder);
 
-        Assert.True(File.Exists(Path.Combine(folder, AuthSecrets.DevelopmentFileName)));
+        var file = Path.Combine(folder, AuthSecrets.DevelopmentFileName);
+        Assert.True(File.Exists(file));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
         Assert.Equal(first.HashKey, second.HashKey);
         Assert.Equal(first.CurrentSigningKey.KeyId, second.CurrentSigningKey.KeyId);
     }
@@ -98,7 +101,7 @@ public sealed class SecretsTests
     }
 
     [Fact]
-    public void Test_numbers_are_refused_in_production_unless_allowed()
+    public void Test_numbers_are_refused_outside_development_unless_allowed()
     {
         var numbers = new OtpOptions { TestNumbers = new() { ["+998901111111"] = "424242" } };
         var allowed = new OtpOptions { TestNumbers = numbers.TestNumbers, AllowTestNumbersInProduction = true };
@@ -108,7 +111,8 @@ public sealed class SecretsTests
         Assert.True(refused.Failed);
         Assert.Contains("Otp:AllowTestNumbersInProduction", refused.FailureMessage);
         Assert.True(new OtpOptionsValidator(new Environment("Production")).Validate(null, allowed).Succeeded);
-        Assert.True(new OtpOptionsValidator(new Environment("Staging")).Validate(null, numbers).Succeeded);
+        Assert.True(new OtpOptionsValidator(new Environment("Staging")).Validate(null, numbers).Failed);
+        Assert.True(new OtpOptionsValidator(new Environment("Development")).Validate(null, numbers).Succeeded);
         Assert.True(new OtpOptionsValidator(new Environment("Production")).Validate(null, new OtpOptions()).Succeeded);
     }
 

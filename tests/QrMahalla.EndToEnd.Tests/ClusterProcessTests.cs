@@ -220,14 +220,16 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("Dashboard__Enabled", "true", "Dashboard:Username and Dashboard:Password")]
-    [InlineData("Otp__TestNumbers__998901111111", "424242", "Otp:TestNumbers is refused in Production")]
-    [InlineData("Sms__Provider", "File", "Sms:Provider 'File' is a development sink and is refused in Production")]
-    public async Task A_production_gateway_refuses_unsafe_settings_with_one_sentence(string key, string value, string sentence)
+    [InlineData("Production", "Dashboard__Enabled", "true", "Dashboard:Username and Dashboard:Password")]
+    [InlineData("Production", "Otp__TestNumbers__998901111111", "424242", "Otp:TestNumbers is refused outside Development")]
+    [InlineData("Production", "Sms__Provider", "File", "Sms:Provider 'File' is a development sink and is refused outside Development")]
+    [InlineData("Staging", "Sms__Provider", "Console", "Sms:Provider 'Console' is a development sink and is refused outside Development")]
+    [InlineData("Staging", "Storage__Provider", "Memory", "Storage:Provider 'Memory' keeps nothing across a restart")]
+    public async Task A_gateway_outside_development_refuses_unsafe_settings_with_one_sentence(string environmentName, string key, string value, string sentence)
     {
         var environment = new Dictionary<string, string>
         {
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["ASPNETCORE_ENVIRONMENT"] = environmentName,
             ["Storage__ConnectionString"] = $"Data Source={Path.Combine(TestSettings.NewTempFolder("prod"), "grains.db")}",
             ["Sms__Provider"] = "Webhook",
             ["Sms__Webhook__Url"] = "http://127.0.0.1:9/sms",

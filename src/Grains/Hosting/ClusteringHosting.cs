@@ -24,7 +24,7 @@ public static class ClusteringHosting
             return silo.UseLocalhostClustering(
                 cluster.SiloPort,
                 cluster.GatewayPort,
-                new IPEndPoint(IPAddress.Loopback, cluster.PrimarySiloPort),
+                new IPEndPoint(IPAddress.Loopback, cluster.EffectivePrimarySiloPort),
                 cluster.ServiceId,
                 cluster.ClusterId);
         }

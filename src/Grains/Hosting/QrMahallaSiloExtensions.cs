@@ -48,6 +48,7 @@ public static class QrMahallaSiloExtensions
     public static IServiceCollection AddQrMahallaDomain(this IServiceCollection services, IHostEnvironment environment)
     {
         services.AddSharedDomain();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageEnvironmentValidator>());
         services.AddSingleton(sp => AuthSecrets.Load(
             sp.GetRequiredService<IOptions<OtpOptions>>().Value,
             sp.GetRequiredService<IOptions<JwtOptions>>().Value,

@@ -29,9 +29,9 @@ public static class SmsHosting
                 ? SmsProvider.File
                 : throw new InvalidOperationException("Sms:Provider is not configured; outside Development an SMS provider must be chosen."));
 
-        if (environment.IsProduction() && provider is SmsProvider.File or SmsProvider.Console)
+        if (!environment.IsDevelopment() && provider is SmsProvider.File or SmsProvider.Console)
         {
-            throw new InvalidOperationException($"Sms:Provider '{provider}' is a development sink and is refused in Production.");
+            throw new InvalidOperationException($"Sms:Provider '{provider}' is a development sink and is refused outside Development.");
         }
 
         ISmsSender sender = provider switch

@@ -25,7 +25,7 @@ public sealed class OtpOptions
 
     /// <summary>
     /// Phone (E.164, the "+" optional) → fixed code, for app-store review and end-to-end checks. Such phones get no
-    /// SMS. None by default; refused in Production unless <see cref="AllowTestNumbersInProduction"/>.
+    /// SMS. None by default; refused outside Development unless <see cref="AllowTestNumbersInProduction"/>.
     /// </summary>
     public Dictionary<string, string> TestNumbers { get; set; } = [];
 
@@ -49,15 +49,32 @@ public sealed class OtpOptions
     public bool IsWellFormed(string? code) => code is not null && code.Length == Length && code.All(char.IsAsciiDigit);
 }
 
-/// <summary>The rules of <see cref="OtpOptions"/> that depend on the environment or span several keys.</summary>
+/// <summary>
+/// The rules of <see cref="OtpOptions"/> that depend on the environment or span several keys. Every environment but
+/// Development is guarded (a staging environment is reachable too): no test numbers unless allowed, codes of at least
+/// 6 digits that live at most 10 minutes (ASVS 6.5.x).
+/// </summary>
 public sealed class OtpOptionsValidator(IHostEnvironment environment) : IValidateOptions<OtpOptions>
 {
+    public static readonly TimeSpan LongestSafeLifetime = TimeSpan.FromMinutes(10);
+
     public ValidateOptionsResult Validate(string? name, OtpOptions options)
     {
-        if (options.TestNumbers.Count > 0 && environment.IsProduction() && !options.AllowTestNumbersInProduction)
+        var development = environment.IsDevelopment();
+        if (options.TestNumbers.Count > 0 && !development && !options.AllowTestNumbersInProduction)
         {
             return ValidateOptionsResult.Fail(
-                "Otp:TestNumbers is refused in Production unless Otp:AllowTestNumbersInProduction is true.");
+                "Otp:TestNumbers is refused outside Development unless Otp:AllowTestNumbersInProduction is true.");
+        }
+
+        if (!development && options.Length < 6)
+        {
+            return ValidateOptionsResult.Fail("Otp:Length must be at least 6 outside Development.");
+        }
+
+        if (!development && options.CodeLifetime > LongestSafeLifetime)
+        {
+            return ValidateOptionsResult.Fail("Otp:CodeLifetime must be at most 10 minutes outside Development.");
         }
 
         var badCode = options.TestNumbers.FirstOrDefault(t => !options.IsWellFormed(t.Value));

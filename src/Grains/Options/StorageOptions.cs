@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace QrMahalla.Grains.Options;
@@ -91,7 +92,10 @@ public sealed class ClusteringOptions
     [Required] public string ServiceId { get; set; } = "qrmahalla";
     [Range(1, 65535)] public int SiloPort { get; set; } = 11111;
     [Range(1, 65535)] public int GatewayPort { get; set; } = 30000;
-    [Range(1, 65535)] public int PrimarySiloPort { get; set; } = 11111;
+    /// <summary>The localhost cluster's primary silo; unset, this silo's own port (so setting SiloPort alone just works).</summary>
+    [Range(1, 65535)] public int? PrimarySiloPort { get; set; }
+
+    public int EffectivePrimarySiloPort => PrimarySiloPort ?? SiloPort;
 
     /// <summary>
     /// How long a grain call may take before it fails. Bounds how long a request can hang on a silo that just died;
@@ -136,4 +140,13 @@ public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
             ? ValidateOptionsResult.Success
             : ValidateOptionsResult.Fail("Storage:Batch:CommandTimeout must be positive.");
     }
+}
+
+/// <summary>Memory storage keeps nothing across a restart: it is for tests and benchmarks, in Development only.</summary>
+public sealed class StorageEnvironmentValidator(IHostEnvironment environment) : IValidateOptions<StorageOptions>
+{
+    public ValidateOptionsResult Validate(string? name, StorageOptions options) =>
+        options.Provider == StorageProvider.Memory && !environment.IsDevelopment()
+            ? ValidateOptionsResult.Fail("Storage:Provider 'Memory' keeps nothing across a restart; it is refused outside Development.")
+            : ValidateOptionsResult.Success;
 }

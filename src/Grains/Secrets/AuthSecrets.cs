@@ -128,8 +128,15 @@ public sealed class AuthSecrets
         var fresh = new DevelopmentSecrets { HashKey = hashKey, SigningKeys = [signingKey] };
         try
         {
-            // CreateNew makes concurrent first starts agree: exactly one writer wins, the others read its file.
-            using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+            // CreateNew makes concurrent first starts agree: exactly one writer wins, the others read its file. Only
+            // the owner may read it: it holds the signing key and the code-hash key.
+            var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows())
+            {
+                create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            using var stream = new FileStream(path, create);
             JsonSerializer.Serialize(stream, fresh, JsonOptions);
             return fresh;
         }
