@@ -64,8 +64,12 @@ MUTANTS = [
 ]
 
 
-def run(args, cwd):
-    return subprocess.run(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+def run(args, cwd, timeout=600):
+    """The exit code; a run that hangs (a mutant can make a loop endless) counts as a failure."""
+    try:
+        return subprocess.run(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout).returncode
+    except subprocess.TimeoutExpired:
+        return -1
 
 
 def main():
@@ -84,7 +88,7 @@ def main():
         open(file, "w").write(text.replace(original, mutant))
         if run(["dotnet", "build", project, "-c", "Release", "-nologo"], tree) != 0:
             outcome, bad = "does not compile (fix the mutant)", True
-        elif run(["dotnet", "test", project, "-c", "Release", "--no-build", "--nologo"], tree) != 0:
+        elif run(["dotnet", "test", project, "-c", "Release", "--no-build", "--nologo", "--blame-hang-timeout", "60s"], tree, timeout=180) != 0:
             outcome, bad = "killed", False
         else:
             outcome, bad = "SURVIVED", True

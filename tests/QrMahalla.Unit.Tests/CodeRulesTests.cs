@@ -401,6 +401,7 @@ public sealed class CodeRulesTests
             }
 
             failures.RecordSent(state, Hash((byte)(guesses % 250 + 1)), now);
+            Assert.Equal(CodeCheckStatus.Open, failures.CheckGuess(state, now).Status);
             while (failures.CheckGuess(state, now).Status == CodeCheckStatus.Open)
             {
                 failures.RecordWrongGuess(state, now);
@@ -415,8 +416,10 @@ public sealed class CodeRulesTests
     /// <summary>Wrong guesses against fresh codes until the phone locks; returns when the lock ends.</summary>
     private DateTimeOffset LockByFailures(DateTimeOffset at)
     {
+        var deadline = at.AddDays(1);
         while (state.LockedUntil is null || state.LockedUntil <= at)
         {
+            Assert.True(at < deadline, "a day of wrong guesses never locked the phone");
             failures.RecordSent(state, Hash(1), at);
             while (failures.CheckGuess(state, at).Status == CodeCheckStatus.Open)
             {
