@@ -27,6 +27,32 @@ public sealed class RestartTests
     }
 
     [Fact]
+    public async Task Wrong_guesses_at_a_code_survive_a_process_restart()
+    {
+        var folder = TestSettings.NewTempFolder("restart-attempts");
+        var phone = TestSettings.NewPhone();
+        string wrong;
+        await using (var first = new GatewayFactory(folder, new()))
+        {
+            var api = new Api(first.CreateClient(), first.Outbox);
+            Assert.Equal(HttpStatusCode.OK, (await api.SendCodeAsync(phone)).StatusCode);
+            var code = first.Outbox.LatestCodeFor(phone);
+            wrong = code == "000000" ? "111111" : "000000";
+            await Api.Error(await api.VerifyAsync(phone, wrong), HttpStatusCode.BadRequest, "invalid_code");
+            var second = await Api.Error(await api.VerifyAsync(phone, wrong), HttpStatusCode.BadRequest, "invalid_code");
+            Assert.Equal(3, second.GetProperty("attempts_left").GetInt32());
+        }
+
+        await using var restarted = new GatewayFactory(folder, new());
+        var after = new Api(restarted.CreateClient(), restarted.Outbox);
+
+        var third = await Api.Error(await after.VerifyAsync(phone, wrong), HttpStatusCode.BadRequest, "invalid_code");
+        Assert.Equal(2, third.GetProperty("attempts_left").GetInt32());
+        await Api.Error(await after.VerifyAsync(phone, wrong), HttpStatusCode.BadRequest, "invalid_code");
+        await Api.Error(await after.VerifyAsync(phone, wrong), HttpStatusCode.TooManyRequests, "too_many_attempts");
+    }
+
+    [Fact]
     public async Task Cooldown_and_lockout_survive_a_process_restart()
     {
         var folder = TestSettings.NewTempFolder("restart-limits");
