@@ -66,6 +66,7 @@ public sealed class PhoneGrainTests(ClusterFixture fixture)
     public async Task User_exists_only_after_the_correct_code()
     {
         var phone = TestSettings.NewPhone();
+        var usersBefore = StorageRows.Count(fixture.DatabasePath, "user");
         await Phone(phone).RequestCodeAsync(Client);
         var code = fixture.Outbox.LatestCodeFor(phone);
 
@@ -73,6 +74,11 @@ public sealed class PhoneGrainTests(ClusterFixture fixture)
         Assert.Equal(VerifyStatus.InvalidCode, wrong.Status);
         Assert.Equal(4, wrong.AttemptsLeft);
         Assert.Equal(0, StorageRows.Count(fixture.DatabasePath, "binding", phone));
+
+        // No account row of any kind was written by the send or the wrong guess (the tests of this collection run one
+        // at a time), and staff cannot find the phone.
+        Assert.Equal(usersBefore, StorageRows.Count(fixture.DatabasePath, "user"));
+        Assert.Equal(0, StorageRows.ReadModelRows(fixture.DatabasePath, phone));
 
         var right = await Phone(phone).VerifyAsync(code, Device());
 

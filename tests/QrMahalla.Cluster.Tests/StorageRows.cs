@@ -11,6 +11,10 @@ public static class StorageRows
 
     public static bool UserExists(string databasePath, Guid userId) => UserColumn(databasePath, userId, "COUNT(*)") == 1;
 
+    /// <summary>Rows of the users read model (what staff search) for a phone.</summary>
+    public static long ReadModelRows(string databasePath, string phone) =>
+        (long)Scalar(databasePath, "SELECT COUNT(*) FROM QrmUser WHERE Phone = $phone", ("$phone", phone));
+
     public static string Payload(string databasePath, string stateName, string stringKey) => (string)Scalar(databasePath,
         "SELECT CAST(Payload AS TEXT) FROM QrmGrainState WHERE StateName = $state AND KeyString = $key", ("$state", stateName), ("$key", stringKey));
 

@@ -29,6 +29,40 @@ public sealed class AuthEndpointTests(GatewayFactory factory)
     }
 
     [Fact]
+    public async Task No_answer_of_a_whole_flow_carries_a_code_in_its_body_or_its_headers()
+    {
+        var phone = TestSettings.NewPhone();
+        var answers = new List<HttpResponseMessage> { await api.SendCodeAsync(phone), await api.SendCodeAsync(phone) };
+        var first = factory.Outbox.LatestCodeFor(phone);
+        for (var i = 0; i < 6; i++)
+        {
+            answers.Add(await api.VerifyAsync(phone, Wrong(first))); // 400 invalid_code x4, 429 too_many_attempts x2
+        }
+
+        answers.Add(await api.VerifyAsync(phone, first)); // the right code of a dead code
+        factory.Time.Advance(TimeSpan.FromSeconds(61));
+        answers.Add(await api.SendCodeAsync(phone));
+        var second = factory.Outbox.LatestCodeFor(phone);
+        factory.Time.Advance(TimeSpan.FromSeconds(121));
+        answers.Add(await api.VerifyAsync(phone, second)); // code_expired
+        answers.Add(await api.SendCodeAsync(phone));
+        var third = factory.Outbox.LatestCodeFor(phone);
+        answers.Add(await api.VerifyAsync(phone, third)); // success
+        answers.Add(await api.VerifyAsync(phone, third)); // spent
+
+        Assert.Equal([200, 429, 400, 400, 400, 400, 429, 429, 429, 200, 400, 200, 200, 400], answers.Select(a => (int)a.StatusCode));
+        foreach (var answer in answers)
+        {
+            var text = await answer.Content.ReadAsStringAsync()
+                + string.Join("\n", answer.Headers.Concat(answer.Content.Headers).SelectMany(h => h.Value));
+            foreach (var code in new[] { first, second, third })
+            {
+                Assert.DoesNotContain(code, text);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Verify_step_returns_es256_tokens_and_the_user()
     {
         var phone = TestSettings.NewPhone();
