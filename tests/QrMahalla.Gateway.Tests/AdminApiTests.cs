@@ -1,3 +1,5 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.IdentityModel.Tokens;
 using QrMahalla.Tests;
 
 namespace QrMahalla.Gateway.Tests;
@@ -37,7 +39,13 @@ public sealed class AdminApiTests(GatewayFactory factory)
     public async Task The_role_is_checked_live_a_demoted_or_logged_out_admin_is_refused_at_once()
     {
         var admin = await NewAdminAsync();
-        var second = await NewAdminAsync();
+        var secondPhone = TestSettings.NewPhone();
+        await NewAdminAsync(secondPhone);
+
+        // Signed in after the grant: this token's role claim says admin, so only a live check can refuse it below.
+        factory.Time.Advance(TimeSpan.FromSeconds(61));
+        var second = await api.LoginAsync(secondPhone, "second-device");
+        Assert.Equal("admin", Api.Payload(second.Access).GetProperty("role").GetString());
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/admin/users/", second.Access)).StatusCode);
 
         var demoted = await api.SendAsync(HttpMethod.Patch, $"/api/admin/users/{second.UserId}/", admin.Access, new { role = "user" });
@@ -223,6 +231,10 @@ public sealed class AdminApiTests(GatewayFactory factory)
         Assert.True(outstanding.GetProperty("code_outstanding").GetBoolean());
         Assert.Equal(5, outstanding.GetProperty("attempts_left").GetInt32());
         Assert.DoesNotContain(factory.Outbox.LatestCodeFor(phone), freshText);
+        var hash = StoredCodeHash(phone);
+        Assert.DoesNotContain(Convert.ToBase64String(hash), freshText);
+        Assert.DoesNotContain(Convert.ToHexString(hash), freshText, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(Base64UrlEncoder.Encode(hash), freshText);
         Assert.Equal(HttpStatusCode.OK, (await api.VerifyAsync(phone, factory.Outbox.LatestCodeFor(phone))).StatusCode);
     }
 
@@ -268,9 +280,9 @@ public sealed class AdminApiTests(GatewayFactory factory)
     }
 
     /// <summary>A fresh user made admin the operator's way (what <c>QrMahalla.Silo grant-role</c> calls).</summary>
-    private async Task<Login> NewAdminAsync()
+    private async Task<Login> NewAdminAsync(string? phone = null)
     {
-        var phone = TestSettings.NewPhone();
+        phone ??= TestSettings.NewPhone();
         var login = await api.LoginAsync(phone);
         var granted = await factory.Grains.GetGrain<IAdminGrain>(0).GrantRoleAsync(phone, "admin", "test");
         Assert.Equal(AdminStatus.Ok, granted.Status);
@@ -284,4 +296,15 @@ public sealed class AdminApiTests(GatewayFactory factory)
         page.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("id").GetGuid()).ToList();
 
     private static string WrongCode(string code) => code == "000000" ? "111111" : "000000";
+
+    /// <summary>The code hash a phone's state holds, read from the database file itself.</summary>
+    private byte[] StoredCodeHash(string phone)
+    {
+        using var connection = new SqliteConnection($"Data Source={factory.DatabasePath}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT CAST(Payload AS TEXT) FROM QrmGrainState WHERE StateName = 'code' AND KeyString = $phone";
+        command.Parameters.AddWithValue("$phone", phone);
+        return JsonDocument.Parse((string)command.ExecuteScalar()!).RootElement.GetProperty("codeHash").GetBytesFromBase64();
+    }
 }
