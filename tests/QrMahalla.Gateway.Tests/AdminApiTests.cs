@@ -246,10 +246,10 @@ public sealed class AdminApiTests(GatewayFactory factory)
         var leaver = await api.LoginAsync(TestSettings.NewPhone());
         var lockedPhone = TestSettings.NewPhone();
 
-        await api.SendAsync(HttpMethod.Patch, $"/api/admin/users/{user.UserId}/", admin.Access, new { is_active = false });
-        await api.SendAsync(HttpMethod.Delete, $"/api/admin/users/{user.UserId}/sessions/", admin.Access);
-        await api.SendAsync(HttpMethod.Post, $"/api/admin/phones/{lockedPhone}/unlock/", admin.Access);
-        await api.SendAsync(HttpMethod.Delete, $"/api/admin/users/{user.UserId}/", admin.Access);
+        Assert.Equal(HttpStatusCode.OK, (await api.SendAsync(HttpMethod.Patch, $"/api/admin/users/{user.UserId}/", admin.Access, new { is_active = false })).StatusCode);
+        Assert.True((await api.SendAsync(HttpMethod.Delete, $"/api/admin/users/{user.UserId}/sessions/", admin.Access)).IsSuccessStatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.SendAsync(HttpMethod.Post, $"/api/admin/phones/{lockedPhone}/unlock/", admin.Access)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await api.SendAsync(HttpMethod.Delete, $"/api/admin/users/{user.UserId}/", admin.Access)).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await api.SendAsync(HttpMethod.Delete, "/api/users/me/", leaver.Access)).StatusCode);
 
         var page = await Api.Json(await api.GetAsync("/api/admin/audit/?limit=100", admin.Access));
@@ -271,6 +271,50 @@ public sealed class AdminApiTests(GatewayFactory factory)
         Assert.Equal(ids.OrderDescending(), ids);
         var older = await Api.Json(await api.GetAsync($"/api/admin/audit/?limit=1&cursor={ids[0]}", admin.Access));
         Assert.Equal(ids[1], older.GetProperty("results")[0].GetProperty("id").GetInt64());
+    }
+
+    [Fact]
+    public async Task An_audit_row_that_cannot_be_written_stops_the_change_it_records()
+    {
+        var admin = await NewAdminAsync();
+        var user = await api.LoginAsync(TestSettings.NewPhone());
+        var leaver = await api.LoginAsync(TestSettings.NewPhone());
+        using (var down = AuditDownFor(user.UserId, leaver.UserId))
+        {
+            await Api.Error(await api.SendAsync(HttpMethod.Patch, $"/api/admin/users/{user.UserId}/", admin.Access, new { is_active = false }),
+                HttpStatusCode.ServiceUnavailable, "unavailable");
+            await Api.Error(await api.SendAsync(HttpMethod.Delete, $"/api/admin/users/{user.UserId}/", admin.Access),
+                HttpStatusCode.ServiceUnavailable, "unavailable");
+            await Api.Error(await api.SendAsync(HttpMethod.Delete, "/api/users/me/", leaver.Access), HttpStatusCode.ServiceUnavailable, "unavailable");
+        }
+
+        // Nothing happened: both accounts are there, active, and their sessions work.
+        Assert.True((await Api.Json(await api.GetAsync($"/api/admin/users/{user.UserId}/", admin.Access))).GetProperty("is_active").GetBoolean());
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/users/me/", user.Access)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/users/me/", leaver.Access)).StatusCode);
+    }
+
+    /// <summary>Makes the audit table refuse rows about these targets (a real database fault, in the real file) until disposed.</summary>
+    private IDisposable AuditDownFor(params Guid[] targets)
+    {
+        var name = $"audit_down_{Guid.NewGuid():N}";
+        Execute($"CREATE TRIGGER {name} BEFORE INSERT ON QrmAudit WHEN NEW.Target IN ({string.Join(", ", targets.Select(t => $"'{t}'"))}) " +
+            "BEGIN SELECT RAISE(ABORT, 'audit log unavailable'); END");
+        return new Undo(() => Execute($"DROP TRIGGER {name}"));
+    }
+
+    private void Execute(string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={factory.DatabasePath}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private sealed class Undo(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
     }
 
     /// <summary>The bootstrap admin phone; logged in once per run (its cooldown is shared).</summary>
