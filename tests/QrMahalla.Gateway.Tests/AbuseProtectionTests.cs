@@ -119,6 +119,31 @@ public sealed class ForwardedHeaderTests(UntrustedProxyFactory factory) : IClass
     }
 }
 
+/// <summary>A proxy is listed, but it is not the peer the requests come from (loopback, which ASP.NET trusts by default).</summary>
+public sealed class OtherProxyFactory() : GatewayFactory(TestSettings.NewTempFolder("other-proxy"), new()
+{
+    ["RateLimiting:SendPerIpPerMinute"] = "3",
+    ["Gateway:KnownProxies:0"] = "10.9.9.9",
+});
+
+public sealed class ForwardedHeaderFromUnlistedPeerTests(OtherProxyFactory factory) : IClassFixture<OtherProxyFactory>
+{
+    [Fact]
+    public async Task Forwarded_addresses_from_a_loopback_peer_that_is_not_the_listed_proxy_do_not_escape_the_limit()
+    {
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            var http = factory.CreateClient();
+            http.DefaultRequestHeaders.Add("X-Forwarded-For", $"203.0.113.{i + 1}");
+            statuses.Add((await new Api(http, factory.Outbox).SendCodeAsync(TestSettings.NewPhone())).StatusCode);
+        }
+
+        // The forwarded-headers middleware runs here (a proxy is listed); only its cleared defaults keep loopback out.
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
+    }
+}
+
 /// <summary>App-store review numbers: a fixed code, no SMS.</summary>
 public sealed class TestNumberFactory() : GatewayFactory(TestSettings.NewTempFolder("test-numbers"), new()
 {
