@@ -50,11 +50,16 @@ public sealed class AdminPageTests : IAsyncLifetime
         var surname = "Browsertest" + Guid.NewGuid().ToString("N")[..6];
         var target = TestSettings.NewPhone();
         var targetLogin = await LoginAsync(target);
-        await SendAsync(HttpMethod.Patch, "/api/users/me/", targetLogin.Access, new { first_name = "Malika", last_name = surname });
+        // Markup in a name: the page must show it as text, never build elements from it.
+        const string firstName = "<b id=\"injected\">Malika</b>";
+        await SendAsync(HttpMethod.Patch, "/api/users/me/", targetLogin.Access, new { first_name = firstName, last_name = surname });
 
         await ListedAsync(new UserQuery(null, surname, 5));
         var page = await OpenAdminPageAsync();
         await SignInAsync(page, GatewayFactory.AdminPhone);
+        Assert.NotNull(await page.EvaluateAsync<string?>("sessionStorage.getItem('access')"));
+        Assert.Equal(0, await page.EvaluateAsync<int>("localStorage.length"));
+        Assert.Empty(await page.Context.CookiesAsync());
 
         await page.FillAsync("#search-name", surname);
         await page.ClickAsync("#search-form button[type=submit]");
@@ -63,7 +68,8 @@ public sealed class AdminPageTests : IAsyncLifetime
         await Assertions.Expect(result).ToContainTextAsync(target);
         await result.ClickAsync();
 
-        await Assertions.Expect(page.Locator("#user-name")).ToHaveTextAsync($"Malika {surname}");
+        await Assertions.Expect(page.Locator("#user-name")).ToHaveTextAsync($"{firstName} {surname}");
+        Assert.Equal(0, await page.Locator("#injected").CountAsync());
         await Assertions.Expect(page.Locator("#sessions li")).ToHaveCountAsync(1);
         page.Dialog += (_, dialog) => dialog.AcceptAsync();
         await page.ClickAsync("#toggle-active");
@@ -153,7 +159,9 @@ public sealed class AdminPageTests : IAsyncLifetime
         var page = await context.NewPageAsync();
         var response = await page.GotoAsync("/admin");
         Assert.Equal(200, response!.Status);
-        Assert.Contains("script-src 'self'", response.Headers["content-security-policy"]);
+        Assert.Equal(
+            "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+            response.Headers["content-security-policy"]);
         return page;
     }
 
