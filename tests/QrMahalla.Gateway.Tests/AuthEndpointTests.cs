@@ -327,8 +327,9 @@ public sealed class AuthEndpointTests(GatewayFactory factory)
         Assert.Equal(
             (await forKnown.Content.ReadAsStringAsync()).Replace(known, "PHONE"),
             (await forUnknown.Content.ReadAsStringAsync()).Replace(unknown, "PHONE"));
-        Assert.Equal(
-            forKnown.Headers.Select(h => h.Key).Order(),
-            forUnknown.Headers.Select(h => h.Key).Order());
+        static IEnumerable<string> Headers(HttpResponseMessage response) => response.Headers.Concat(response.Content.Headers)
+            .Where(h => h.Key != "Date")
+            .Select(h => $"{h.Key}: {string.Join(", ", h.Value)}").Order();
+        Assert.Equal(Headers(forKnown), Headers(forUnknown));
     }
 }
