@@ -157,6 +157,9 @@ public sealed class CodeRulesTests
 
         var killed = Start.AddMinutes(4).AddSeconds(1);
         Assert.Equal(killed + TimeSpan.FromHours(1), state.LockedUntil);
+        Assert.NotEqual(CodeCheckStatus.Locked, rules.CheckGuess(state, killed + TimeSpan.FromHours(1)).Status);
+        Assert.Equal(killed + TimeSpan.FromHours(1), rules.Status(state, killed).LockedUntil);
+        Assert.Null(rules.Status(state, killed + TimeSpan.FromHours(1)).LockedUntil);
         Assert.Equal(new CodeCheck(CodeCheckStatus.Locked, 3600), rules.CheckGuess(state, killed));
         Assert.Equal(TimeSpan.FromMinutes(30), rules.SendWait(state, killed.AddMinutes(30)));
         Assert.Null(rules.SendWait(state, killed.AddHours(1)));
@@ -175,6 +178,29 @@ public sealed class CodeRulesTests
 
         Assert.Null(state.LockedUntil);
         Assert.Equal(2, state.DeadCodeTimes.Count);
+    }
+
+    [Fact]
+    public void A_dead_code_exactly_an_hour_old_no_longer_counts_and_is_forgotten_at_the_next_send()
+    {
+        Send(Start);
+        KillCode(Start);
+        Send(Start.AddMinutes(1));
+        KillCode(Start.AddMinutes(1));
+        Send(Start.AddHours(1));
+
+        var third = rules.RecordWrongGuess(state, Start.AddHours(1));
+        for (var i = 1; i < Otp.MaxAttempts; i++)
+        {
+            third = rules.RecordWrongGuess(state, Start.AddHours(1));
+        }
+
+        Assert.True(third.CodeDead);
+        Assert.False(third.PhoneLocked);
+        Assert.Equal(2, state.DeadCodeTimes.Count);
+
+        rules.SendWait(state, Start.AddHours(1).AddMinutes(1));
+        Assert.Equal([Start.AddHours(1)], state.DeadCodeTimes);
     }
 
     [Fact]
@@ -198,8 +224,11 @@ public sealed class CodeRulesTests
         KillCode(Start.AddSeconds(1));
         Send(Start.AddMinutes(1));
 
+        KillCode(Start.AddMinutes(1));
+        Assert.True(state.Dead);
         CodeRules.Spend(state);
 
+        Assert.False(state.Dead);
         Assert.Equal(CodeCheckStatus.NoCode, rules.CheckGuess(state, Start.AddMinutes(1)).Status);
         Assert.Empty(state.DeadCodeTimes);
         Assert.Equal(0, state.WrongAttempts);
@@ -212,6 +241,7 @@ public sealed class CodeRulesTests
         var binding = new PhoneBindingState { ConsumedCodeHash = Hash(7), ConsumedAt = Start.AddSeconds(30) };
 
         Assert.True(CodeRules.WasSpent(state, binding));
+        Assert.True(CodeRules.WasSpent(state, new PhoneBindingState { ConsumedCodeHash = Hash(7), ConsumedAt = Start }));
 
         // A test number's fixed code hashes the same every time: the same hash sent after the login is a new code.
         Send(Start.AddMinutes(1), hash: 7);

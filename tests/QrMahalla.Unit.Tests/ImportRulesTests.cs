@@ -54,10 +54,20 @@ public sealed class ImportRulesTests
     }
 
     [Fact]
+    public void The_one_used_row_among_orphans_wins()
+    {
+        var choice = ImportRules.Choose([Row(1), Row(2, sessions: true), Row(3)], includeUnverified: false);
+
+        Assert.Equal(2, choice.Winner);
+        Assert.Equal([1L, 3L], choice.Merged);
+    }
+
+    [Fact]
     public void Rows_nothing_tells_apart_are_refused()
     {
         var tied = ImportRules.Choose([Row(1, sessions: true), Row(2, sessions: true)], includeUnverified: false);
         Assert.Equal([1L, 2L], tied.Refused);
+        Assert.Equal("nothing tells which of them is the real user", tied.Reason);
 
         var orphans = ImportRules.Choose([Row(1), Row(2)], includeUnverified: false);
         Assert.Equal([1L, 2L], orphans.Orphaned);

@@ -196,6 +196,17 @@ public sealed class SessionRulesTests
         Assert.Equal(["b"], user.Sessions.Keys);
     }
 
+    [Fact]
+    public void A_refresh_keeps_the_address_and_agent_it_is_not_told_and_takes_the_ones_it_is()
+    {
+        var rules = new SessionRules(new JwtOptions());
+        var session = Open(rules, "a", Start);
+
+        rules.Refresh(user, Request(session, session.RefreshTokenId, null, "app/2"), Start.AddMinutes(1), NewTokenId);
+
+        Assert.Equal(("10.0.0.1", "app/2"), (session.Ip, session.UserAgent));
+    }
+
     private string NewTokenId() => $"r-{++idCounter}";
 
     private SessionState Open(SessionRules rules, string device, DateTimeOffset at)

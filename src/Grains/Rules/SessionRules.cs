@@ -103,12 +103,11 @@ public sealed class SessionRules(JwtOptions jwt)
     /// <summary>When the session ends whatever happens: no refresh token of it may outlive this.</summary>
     public DateTimeOffset AbsoluteEnd(SessionState session) => session.CreatedAt + jwt.SessionLifetime;
 
-    /// <summary>Forgets the sessions that have ended; returns whether there were any.</summary>
-    public bool Prune(UserState user, DateTimeOffset now)
+    /// <summary>Forgets the sessions that have ended.</summary>
+    public void Prune(UserState user, DateTimeOffset now)
     {
         var ended = user.Sessions.Values.Where(s => HasEnded(s, now)).Select(s => s.DeviceId).ToList();
         ended.ForEach(deviceId => user.Sessions.Remove(deviceId));
-        return ended.Count > 0;
     }
 
     public static SessionState? Find(UserState user, string sessionId) =>
