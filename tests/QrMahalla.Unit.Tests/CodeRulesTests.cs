@@ -151,7 +151,13 @@ public sealed class CodeRulesTests
         for (var i = 0; i < 3; i++)
         {
             Send(at);
-            KillCode(at.AddSeconds(1));
+            for (var guess = 1; guess < Otp.MaxAttempts; guess++)
+            {
+                rules.RecordWrongGuess(state, at.AddSeconds(1));
+            }
+
+            var last = rules.RecordWrongGuess(state, at.AddSeconds(1));
+            Assert.Equal((true, i == 2), (last.CodeDead, last.PhoneLocked));
             at = at.AddMinutes(2);
         }
 
