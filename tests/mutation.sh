@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Mutation testing of the rule types (src/Grains/Rules) with Stryker.NET against the unit tier: every surviving mutant
-# is a change to a rule that no unit test notices. The report lands in tests/StrykerOutput/<time>/reports/.
+# is a change to a rule that no unit test notices. The report lands in tests/StrykerOutput/reports/.
 # Not part of ./test.sh (it takes minutes). Usage: tests/mutation.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
