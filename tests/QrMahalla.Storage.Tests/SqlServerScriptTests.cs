@@ -13,8 +13,12 @@ public sealed class SqlServerScriptTests
     [Fact]
     public void Each_script_parses_as_a_whole()
     {
-        foreach (var script in SchemaInstaller.Scripts(StorageProvider.SqlServer))
+        var scripts = SchemaInstaller.Scripts(StorageProvider.SqlServer).ToList();
+
+        Assert.NotEmpty(scripts);
+        foreach (var script in scripts)
         {
+            Assert.Contains("CREATE TABLE", script, StringComparison.OrdinalIgnoreCase);
             Assert.Empty(Parse(script));
         }
     }

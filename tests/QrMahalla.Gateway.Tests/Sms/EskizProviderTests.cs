@@ -137,6 +137,8 @@ public sealed class EskizProviderTests : IAsyncLifetime
 
         var json = await Api.Error(response, HttpStatusCode.BadGateway, "sms_failed");
         Assert.Equal("Error sending SMS", json.GetProperty("error").GetString());
+        Assert.Equal(["error", "code"], json.EnumerateObject().Select(p => p.Name));
+        Assert.DoesNotMatch("[0-9]{4,}", json.GetRawText());
         Assert.Empty(eskiz.Delivered);
     }
 }
