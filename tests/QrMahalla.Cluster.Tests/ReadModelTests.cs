@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using QrMahalla.Grains.Admin;
 
@@ -103,12 +102,5 @@ public sealed class ReadModelTests(ClusterFixture fixture)
         public void Dispose() => listener.Dispose();
     }
 
-    private void Execute(string sql)
-    {
-        using var connection = new SqliteConnection($"Data Source={fixture.DatabasePath};Default Timeout=30");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
+    private void Execute(string sql) => StorageRows.Execute(fixture.DatabasePath, sql);
 }

@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.IdentityModel.Tokens;
 using QrMahalla.Tests;
 
@@ -303,14 +302,7 @@ public sealed class AdminApiTests(GatewayFactory factory)
         return new Undo(() => Execute($"DROP TRIGGER {name}"));
     }
 
-    private void Execute(string sql)
-    {
-        using var connection = new SqliteConnection($"Data Source={factory.DatabasePath}");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
+    private void Execute(string sql) => StorageRows.Execute(factory.DatabasePath, sql);
 
     private sealed class Undo(Action undo) : IDisposable
     {
@@ -342,13 +334,6 @@ public sealed class AdminApiTests(GatewayFactory factory)
     private static string WrongCode(string code) => code == "000000" ? "111111" : "000000";
 
     /// <summary>The code hash a phone's state holds, read from the database file itself.</summary>
-    private byte[] StoredCodeHash(string phone)
-    {
-        using var connection = new SqliteConnection($"Data Source={factory.DatabasePath}");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT CAST(Payload AS TEXT) FROM QrmGrainState WHERE StateName = 'code' AND KeyString = $phone";
-        command.Parameters.AddWithValue("$phone", phone);
-        return JsonDocument.Parse((string)command.ExecuteScalar()!).RootElement.GetProperty("codeHash").GetBytesFromBase64();
-    }
+    private byte[] StoredCodeHash(string phone) =>
+        JsonDocument.Parse(StorageRows.Payload(factory.DatabasePath, "code", phone)).RootElement.GetProperty("codeHash").GetBytesFromBase64();
 }

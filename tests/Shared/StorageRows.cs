@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace QrMahalla.Cluster.Tests;
+namespace QrMahalla.Tests;
 
 /// <summary>Looks at what grain storage really holds, straight from the SQLite file.</summary>
 public static class StorageRows
@@ -30,6 +30,16 @@ public static class StorageRows
         var bytes = userId.ToByteArray();
         return (long)Scalar(databasePath, $"SELECT {column} FROM QrmGrainState WHERE StateName = 'user' AND KeyN0 = $n0 AND KeyN1 = $n1",
             ("$n0", BitConverter.ToInt64(bytes, 0)), ("$n1", BitConverter.ToInt64(bytes, 8)));
+    }
+
+    /// <summary>Runs one statement against the file, as an operator (or a fault) would, behind the service's back.</summary>
+    public static void Execute(string databasePath, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={databasePath};Default Timeout=30");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
     }
 
     private static object Scalar(string databasePath, string sql, params (string Name, object Value)[] parameters)
