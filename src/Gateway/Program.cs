@@ -4,10 +4,9 @@ using QrMahalla.Gateway.Hosting;
 
 // appsettings.json is read from beside the executable, wherever the process is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-builder.AddQrMahallaGateway();
-
 try
 {
+    builder.AddQrMahallaGateway();
     var app = builder.Build();
     await app.RunStartupChecksAsync();
     app.UseQrMahallaGateway();

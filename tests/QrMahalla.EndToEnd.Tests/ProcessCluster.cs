@@ -64,7 +64,7 @@ public sealed class ProcessCluster : IAsyncDisposable
 
     public Outbox Outbox { get; }
 
-    public List<(ServiceProcess Process, int SiloPort)> Silos { get; } = [];
+    public List<(ServiceProcess Process, int SiloPort, int GatewayPort)> Silos { get; } = [];
 
     public List<(ServiceProcess Process, HttpClient Http)> Gateways { get; } = [];
 
@@ -72,15 +72,19 @@ public sealed class ProcessCluster : IAsyncDisposable
     public static async Task<ProcessCluster> CreateAsync(string purpose, Dictionary<string, string>? settings = null) =>
         new(await PostgresServer.CreateDatabaseAsync(purpose), TestSettings.NewTempFolder(purpose), settings);
 
+    /// <summary>Silo processes take <see cref="SiloSettings"/> over the cluster's settings (their own certificate, say).</summary>
+    public Dictionary<string, string> SiloSettings { get; } = [];
+
     public ServiceProcess StartSilo()
     {
         var siloPort = TestSettings.FreePort();
-        var process = Start("Silo", $"silo-{Silos.Count + 1}", new()
+        var gatewayPort = TestSettings.FreePort();
+        var process = Start("Silo", $"silo-{Silos.Count + 1}", new(SiloSettings)
         {
             ["Cluster__SiloPort"] = siloPort.ToString(),
-            ["Cluster__GatewayPort"] = TestSettings.FreePort().ToString(),
+            ["Cluster__GatewayPort"] = gatewayPort.ToString(),
         });
-        Silos.Add((process, siloPort));
+        Silos.Add((process, siloPort, gatewayPort));
         return process;
     }
 
@@ -146,15 +150,26 @@ public sealed class ProcessCluster : IAsyncDisposable
     {
         if (observer is null)
         {
-            var settings = environment.ToDictionary(e => e.Key.Replace("__", ":"), e => (string?)e.Value);
-            var builder = Host.CreateApplicationBuilder();
-            builder.Configuration.AddInMemoryCollection(settings);
-            builder.UseOrleansClient(client => client.UseQrMahallaClusterClient(builder.Configuration));
-            observer = builder.Build();
+            observer = NewClient();
             await observer.StartAsync();
         }
 
         return observer.Services.GetRequiredService<IClusterClient>();
+    }
+
+    /// <summary>An Orleans client host (not started) with the cluster's settings, <paramref name="overrides"/> on top (null removes one).</summary>
+    public IHost NewClient(Dictionary<string, string?>? overrides = null)
+    {
+        var settings = environment.ToDictionary(e => e.Key.Replace("__", ":"), e => (string?)e.Value);
+        foreach (var (key, value) in overrides ?? [])
+        {
+            settings[key] = value;
+        }
+
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(settings.Where(s => s.Value is not null));
+        builder.UseOrleansClient(client => client.UseQrMahallaClusterClient(builder.Configuration));
+        return builder.Build();
     }
 
     /// <summary>The silo port each phone's grain is active on.</summary>

@@ -116,18 +116,25 @@ public sealed class ServiceProcess : IAsyncDisposable
 /// <summary>Finds the silo and gateway builds that sit beside this test build (same configuration).</summary>
 public static class BuildOutput
 {
+    /// <summary>The repository: the folder above the tests that holds QrMahalla.Orleans.sln.</summary>
+    public static string Root
+    {
+        get
+        {
+            var root = new DirectoryInfo(AppContext.BaseDirectory);
+            while (root is not null && !File.Exists(Path.Combine(root.FullName, "QrMahalla.Orleans.sln")))
+            {
+                root = root.Parent;
+            }
+
+            return root?.FullName ?? throw new InvalidOperationException("QrMahalla.Orleans.sln not found above the tests");
+        }
+    }
+
     public static string Executable(string project)
     {
-        var testDirectory = AppContext.BaseDirectory;
-        var configuration = testDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
-        var root = new DirectoryInfo(testDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "QrMahalla.Orleans.sln")))
-        {
-            root = root.Parent;
-        }
-
-        var path = Path.Combine(root?.FullName ?? throw new InvalidOperationException("QrMahalla.Orleans.sln not found above the tests"),
-            "src", project, "bin", configuration, "net10.0", $"QrMahalla.{project}.dll");
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
+        var path = Path.Combine(Root, "src", project, "bin", configuration, "net10.0", $"QrMahalla.{project}.dll");
         return File.Exists(path) ? path : throw new FileNotFoundException($"Build {project} first; {path} is missing.");
     }
 }

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.FileProviders;
-using Microsoft.Extensions.Hosting;
 using QrMahalla.Grains.Options;
 
 namespace QrMahalla.Unit.Tests;
@@ -13,8 +11,8 @@ public sealed class EnvironmentGuardTests
     [InlineData("qa")]
     public void Outside_development_test_numbers_short_codes_long_lifetimes_and_memory_storage_are_refused(string environment)
     {
-        var otp = new OtpOptionsValidator(new Environment(environment));
-        var storage = new StorageEnvironmentValidator(new Environment(environment));
+        var otp = new OtpOptionsValidator(new TestEnvironment(environment));
+        var storage = new StorageEnvironmentValidator(new TestEnvironment(environment));
 
         Assert.Contains("Otp:AllowTestNumbersInProduction", otp.Validate(null, new OtpOptions { TestNumbers = { ["998901111111"] = "424242" } }).FailureMessage);
         Assert.True(otp.Validate(null, new OtpOptions { TestNumbers = { ["998901111111"] = "424242" }, AllowTestNumbersInProduction = true }).Succeeded);
@@ -29,8 +27,8 @@ public sealed class EnvironmentGuardTests
     [Fact]
     public void Development_may_use_all_of_them()
     {
-        var otp = new OtpOptionsValidator(new Environment("Development"));
-        var storage = new StorageEnvironmentValidator(new Environment("Development"));
+        var otp = new OtpOptionsValidator(new TestEnvironment("Development"));
+        var storage = new StorageEnvironmentValidator(new TestEnvironment("Development"));
 
         Assert.True(otp.Validate(null, new OtpOptions { Length = 4, CodeLifetime = TimeSpan.FromHours(1), TestNumbers = { ["998901111111"] = "4242" } }).Succeeded);
         Assert.True(storage.Validate(null, new StorageOptions { Provider = StorageProvider.Memory }).Succeeded);
@@ -42,13 +40,5 @@ public sealed class EnvironmentGuardTests
         Assert.Equal(12000, new ClusteringOptions { SiloPort = 12000 }.EffectivePrimarySiloPort);
         Assert.Equal(11111, new ClusteringOptions { SiloPort = 12000, PrimarySiloPort = 11111 }.EffectivePrimarySiloPort);
         Assert.Equal(11111, new ClusteringOptions().EffectivePrimarySiloPort);
-    }
-
-    private sealed class Environment(string name) : IHostEnvironment
-    {
-        public string EnvironmentName { get; set; } = name;
-        public string ApplicationName { get; set; } = "tests";
-        public string ContentRootPath { get; set; } = AppContext.BaseDirectory;
-        public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
     }
 }

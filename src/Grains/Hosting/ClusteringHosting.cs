@@ -19,6 +19,7 @@ public static class ClusteringHosting
         silo.Services.Configure<ClusterMembershipOptions>(configuration.GetSection(MembershipSection));
         silo.Services.Configure<GrainCollectionOptions>(configuration.GetSection("Cluster:GrainCollection"));
         silo.Services.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
+        silo.UseQrMahallaTls(cluster);
         if (cluster.Provider == ClusterProvider.Localhost)
         {
             return silo.UseLocalhostClustering(
@@ -47,6 +48,7 @@ public static class ClusteringHosting
     {
         var (cluster, storage) = Read(client.Services, configuration);
         client.Services.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
+        client.UseQrMahallaTls(cluster);
 
         // A gateway must know every silo's gateway before one dies, or it has nowhere to fail over to.
         client.Services.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = cluster.GatewayListRefreshPeriod);

@@ -22,13 +22,6 @@ public enum StorageWriter
     AdoNet,
 }
 
-public enum ClusterProvider
-{
-    Localhost,
-    PostgreSql,
-    SqlServer,
-}
-
 /// <summary>Section <c>Storage</c>: where grain state lives.</summary>
 public sealed class StorageOptions
 {
@@ -76,38 +69,6 @@ public sealed class StorageBatchOptions
     /// (<see cref="StorageOptions.EffectiveInFlight"/>). A row is never in two of them.
     /// </summary>
     public int? InFlight { get; set; }
-}
-
-/// <summary>Section <c>Cluster</c>: Orleans identities and ports.</summary>
-public sealed class ClusteringOptions
-{
-    public const string Section = "Cluster";
-
-    public ClusterProvider Provider { get; set; } = ClusterProvider.Localhost;
-
-    /// <summary>Membership database; defaults to <c>Storage:ConnectionString</c>.</summary>
-    public string? ConnectionString { get; set; }
-
-    [Required] public string ClusterId { get; set; } = "qrmahalla-dev";
-    [Required] public string ServiceId { get; set; } = "qrmahalla";
-    [Range(1, 65535)] public int SiloPort { get; set; } = 11111;
-    [Range(1, 65535)] public int GatewayPort { get; set; } = 30000;
-    /// <summary>The localhost cluster's primary silo; unset, this silo's own port (so setting SiloPort alone just works).</summary>
-    [Range(1, 65535)] public int? PrimarySiloPort { get; set; }
-
-    public int EffectivePrimarySiloPort => PrimarySiloPort ?? SiloPort;
-
-    /// <summary>
-    /// How long a grain call may take before it fails. Bounds how long a request can hang on a silo that just died;
-    /// kept well above <c>Sms:Timeout</c> so a code that still goes out is never answered with a 503.
-    /// </summary>
-    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>How often a pure-client gateway re-reads the list of silo gateways from the membership table.</summary>
-    public TimeSpan GatewayListRefreshPeriod { get; set; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>The address other silos and clients reach this silo on; loopback unless set.</summary>
-    public string? AdvertisedAddress { get; set; }
 }
 
 /// <summary>Checks what data annotations cannot: the writer fits the engine, and the batch bounds are sane.</summary>
