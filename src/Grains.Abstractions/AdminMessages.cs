@@ -16,6 +16,20 @@ public sealed record AdminActor(
     [property: Id(1)] string SessionId,
     [property: Id(2)] string? Ip);
 
+/// <summary>
+/// The operator running a bootstrap command on a cluster machine (<c>QrMahalla.Silo grant-role</c>): the login name
+/// and machine, and the subject of the cluster certificate the command connected with. No grain can verify it (the
+/// cluster's TLS decides who gets in); it is what the audit row names.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("qrm.operator-actor")]
+public sealed record OperatorActor(
+    [property: Id(0)] string User,
+    [property: Id(1)] string Machine,
+    [property: Id(2)] string? Certificate)
+{
+    public override string ToString() => $"cli:{User}@{Machine}" + (Certificate is null ? "" : $" ({Certificate})");
+}
+
 [GenerateSerializer, Immutable, Alias("qrm.admin-result`1")]
 public sealed record AdminResult<T>(
     [property: Id(0)] AdminStatus Status,

@@ -16,6 +16,9 @@ public interface IAdminGrain : IGrainWithIntegerKey
     [Alias("unlock-phone")] Task<AdminResult<PhoneStatus>> UnlockPhoneAsync(AdminActor actor, string phone);
     [Alias("audit")] Task<AdminResult<AuditPage>> ListAuditAsync(AdminActor actor, int limit, long? before);
 
-    /// <summary>The operator's bootstrap (<c>QrMahalla.Silo grant-role</c>): reachable from inside the cluster only.</summary>
-    [Alias("grant-role")] Task<AdminResult<UserProfile>> GrantRoleAsync(string phone, string role, string operatorName);
+    /// <summary>
+    /// The operator's bootstrap (<c>QrMahalla.Silo grant-role</c>): reachable from inside the cluster only (with
+    /// <c>Cluster:Tls</c>, with a cluster certificate), and audited under the operator it names.
+    /// </summary>
+    [Alias("grant-role-by")] Task<AdminResult<UserProfile>> GrantRoleAsync(OperatorActor actor, string phone, string role);
 }

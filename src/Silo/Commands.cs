@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -128,7 +129,7 @@ public static class Commands
         var phone = host.Services.GetRequiredService<PhoneNumberParser>().Parse(phoneInput).E164
             ?? throw new InvalidOperationException($"'{phoneInput}' is not a phone number.");
         var result = await host.Services.GetRequiredService<IGrainFactory>().GetGrain<IAdminGrain>(0)
-            .GrantRoleAsync(phone, role.Trim(), $"cli:{Environment.UserName}");
+            .GrantRoleAsync(Operator(builder.Configuration), phone, role.Trim());
         if (result.Status != AdminStatus.Ok)
         {
             Console.Error.WriteLine($"QrMahalla.Silo grant-role: {result.Error}");
@@ -137,6 +138,15 @@ public static class Commands
 
         Console.WriteLine($"{PhoneMask.Mask(phone)} (user {result.Value!.Id}) now has the role '{result.Value.Role}'.");
         return 0;
+    }
+
+    /// <summary>Who runs the command: the login, the machine, and the cluster certificate it connects with, if any.</summary>
+    private static OperatorActor Operator(IConfiguration configuration)
+    {
+        var certificate = configuration["Cluster:Tls:CertificatePath"] is { } path
+            ? X509Certificate2.CreateFromPemFile(path, configuration["Cluster:Tls:KeyPath"]).Subject
+            : null;
+        return new OperatorActor(Environment.UserName, Environment.MachineName, certificate);
     }
 
     private static async Task<int> ImportDjangoAsync(HostApplicationBuilder builder, string source, bool includeUnverified)

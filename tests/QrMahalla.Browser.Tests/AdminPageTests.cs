@@ -91,7 +91,7 @@ public sealed class AdminPageTests : IAsyncLifetime
     {
         var admin = TestSettings.NewPhone();
         await LoginAsync(admin);
-        Assert.Equal(AdminStatus.Ok, (await gateway.Grains.GetGrain<IAdminGrain>(0).GrantRoleAsync(admin, "admin", "test")).Status);
+        Assert.Equal(AdminStatus.Ok, (await gateway.Grains.GetGrain<IAdminGrain>(0).GrantRoleAsync(new OperatorActor("test", "tests", null), admin, "admin")).Status);
         var target = TestSettings.NewPhone();
         var targetLogin = await LoginAsync(target);
         for (var dead = 0; dead < 3; dead++)

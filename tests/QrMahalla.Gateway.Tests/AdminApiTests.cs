@@ -320,7 +320,7 @@ public sealed class AdminApiTests(GatewayFactory factory)
     {
         phone ??= TestSettings.NewPhone();
         var login = await api.LoginAsync(phone);
-        var granted = await factory.Grains.GetGrain<IAdminGrain>(0).GrantRoleAsync(phone, "admin", "test");
+        var granted = await factory.Grains.GetGrain<IAdminGrain>(0).GrantRoleAsync(new OperatorActor("test", "tests", null), phone, "admin");
         Assert.Equal(AdminStatus.Ok, granted.Status);
         return login;
     }

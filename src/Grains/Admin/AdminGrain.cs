@@ -132,8 +132,13 @@ public sealed class AdminGrain(IAdminStore store, AuditLog audit) : Grain, IAdmi
         return new AdminResult<AuditPage>(AdminStatus.Ok, await store.ListAuditAsync(AdminPaging.Clamp(limit), before));
     }
 
-    public async Task<AdminResult<UserProfile>> GrantRoleAsync(string phone, string role, string operatorName)
+    public async Task<AdminResult<UserProfile>> GrantRoleAsync(OperatorActor actor, string phone, string role)
     {
+        if (string.IsNullOrWhiteSpace(actor.User) || string.IsNullOrWhiteSpace(actor.Machine))
+        {
+            return Invalid<UserProfile>("The operator must name themselves and their machine.");
+        }
+
         if (!UserRoles.IsValid(role))
         {
             return Invalid<UserProfile>(AccountRules.RoleRule);
@@ -145,7 +150,7 @@ public sealed class AdminGrain(IAdminStore store, AuditLog audit) : Grain, IAdmi
             return new AdminResult<UserProfile>(AdminStatus.NotFound, Error: "No account is bound to this phone; it must log in once first.");
         }
 
-        await audit.RecordAsync(null, operatorName, "user.grant_role", userId.ToString(), new { role }, null);
+        await audit.RecordAsync(null, actor.ToString(), "user.grant_role", userId.ToString(), new { role }, null);
         var updated = await User(userId).UpdateAccountAsync(new AdminUserUpdate(Role: role));
         return new AdminResult<UserProfile>(updated.Status, updated.Value?.Profile, updated.Error);
     }
