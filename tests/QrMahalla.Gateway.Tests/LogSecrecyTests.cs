@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using QrMahalla.Grains.Phones;
 
 namespace QrMahalla.Gateway.Tests;
 
@@ -30,33 +31,42 @@ public sealed class RecordingLogsFactory() : GatewayFactory(TestSettings.NewTemp
         });
     }
 
-    private sealed class RecordingProvider(ConcurrentQueue<string> lines) : ILoggerProvider
+    /// <summary>Records what a provider that includes scopes (the console's <c>IncludeScopes</c>) would write: scopes too.</summary>
+    private sealed class RecordingProvider(ConcurrentQueue<string> lines) : ILoggerProvider, ISupportExternalScope
     {
-        public ILogger CreateLogger(string categoryName) => new RecordingLogger(categoryName, lines);
+        private IExternalScopeProvider scopes = new LoggerExternalScopeProvider();
+
+        public ILogger CreateLogger(string categoryName) => new RecordingLogger(categoryName, lines, () => scopes);
+
+        public void SetScopeProvider(IExternalScopeProvider scopeProvider) => scopes = scopeProvider;
 
         public void Dispose()
         {
         }
     }
 
-    private sealed class RecordingLogger(string category, ConcurrentQueue<string> lines) : ILogger
+    private sealed class RecordingLogger(string category, ConcurrentQueue<string> lines, Func<IExternalScopeProvider> scopes) : ILogger
     {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => scopes().Push(state);
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            var values = state is IEnumerable<KeyValuePair<string, object?>> pairs ? string.Join(";", pairs.Select(p => $"{p.Key}={p.Value}")) : "";
-            lines.Enqueue($"{category} {logLevel} {formatter(state, exception)} {values} {exception}");
+            var scopeText = new List<string>();
+            scopes().ForEachScope((scope, texts) => texts.Add($"[{scope} {Values(scope)}]"), scopeText);
+            lines.Enqueue($"{category} {logLevel} {formatter(state, exception)} {Values(state)} {exception} {string.Join(" ", scopeText)}");
         }
+
+        private static string Values(object? state) =>
+            state is IEnumerable<KeyValuePair<string, object?>> pairs ? string.Join(";", pairs.Select(p => $"{p.Key}={p.Value}")) : "";
     }
 }
 
 public sealed class LogSecrecyTests(RecordingLogsFactory factory) : IClassFixture<RecordingLogsFactory>
 {
     [Fact]
-    public async Task No_log_line_of_a_whole_flow_contains_the_code()
+    public async Task No_log_line_of_a_whole_flow_and_an_admin_lookup_contains_the_code_or_the_number_not_even_in_a_scope()
     {
         var api = new Api(factory.CreateClient(), factory.Outbox);
         var phone = TestSettings.NewPhone();
@@ -68,9 +78,13 @@ public sealed class LogSecrecyTests(RecordingLogsFactory factory) : IClassFixtur
         var tokens = await Api.Json(login);
         await api.RefreshAsync(tokens.GetProperty("refresh").GetString()!);
         await api.GetAsync("/api/users/me/", tokens.GetProperty("access").GetString()!);
+        var admin = await api.LoginAsync(GatewayFactory.AdminPhone);
+        var lookup = await api.GetAsync($"/api/admin/phones/{phone}/", admin.Access);
 
         Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, lookup.StatusCode);
         Assert.True(factory.Lines.Count > 50, $"only {factory.Lines.Count} log lines were recorded");
+        Assert.Contains(factory.Lines, line => line.Contains($"RequestPath=/api/admin/phones/{PhoneMask.Mask(phone)}/", StringComparison.Ordinal));
         Assert.DoesNotContain(factory.Lines, line => line.Contains(code, StringComparison.Ordinal));
         var withPhone = factory.Lines.Where(line => line.Contains(phone[1..], StringComparison.Ordinal)).ToList();
         Assert.True(withPhone.Count == 0, string.Join("\n", withPhone.Take(5)));

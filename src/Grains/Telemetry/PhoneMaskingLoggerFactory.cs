@@ -20,7 +20,9 @@ public sealed class PhoneMaskingLoggerFactory(ILoggerFactory inner) : ILoggerFac
 
     private sealed class MaskingLogger(ILogger inner) : ILogger
     {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => inner.BeginScope(state);
+        /// <summary>Scopes reach every provider that includes them (ASP.NET's carries the request path, which may hold a number).</summary>
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull =>
+            MaskedScope.Of(state) is { } masked ? inner.BeginScope(masked) : inner.BeginScope(state);
 
         public bool IsEnabled(LogLevel logLevel) => inner.IsEnabled(logLevel);
 
@@ -46,6 +48,55 @@ public sealed class PhoneMaskingLoggerFactory(ILoggerFactory inner) : ILoggerFac
             inner.Log(logLevel, eventId, line, null, static (text, _) => text);
         }
     }
+}
+
+/// <summary>A log scope whose values or text carried a phone number, with each masked; null when nothing needed it.</summary>
+internal sealed class MaskedScope(IReadOnlyList<KeyValuePair<string, object?>> values, string text) : IReadOnlyList<KeyValuePair<string, object?>>
+{
+    public static object? Of(object state)
+    {
+        if (state is string plain)
+        {
+            var maskedText = PhoneMask.MaskAll(plain);
+            return ReferenceEquals(maskedText, plain) ? null : maskedText;
+        }
+
+        if (state is not IEnumerable<KeyValuePair<string, object?>> pairs)
+        {
+            return Text(state) is { } text && PhoneMask.MaskAll(text) is var masked && !ReferenceEquals(masked, text) ? masked : null;
+        }
+
+        var values = pairs.ToList();
+        var changed = false;
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (Text(values[i].Value) is { } text && PhoneMask.MaskAll(text) is var masked && !ReferenceEquals(masked, text))
+            {
+                values[i] = new(values[i].Key, masked);
+                changed = true;
+            }
+        }
+
+        return changed ? new MaskedScope(values, PhoneMask.MaskAll(state.ToString() ?? "")) : null;
+    }
+
+    public KeyValuePair<string, object?> this[int index] => values[index];
+
+    public int Count => values.Count;
+
+    public IEnumerator<KeyValuePair<string, object?>> GetEnumerator() => values.GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public override string ToString() => text;
+
+    /// <summary>The text a formatter would write for a value; numbers, dates and ids cannot hold a phone number.</summary>
+    private static string? Text(object? value) => value switch
+    {
+        null or IFormattable => null,
+        string text => text,
+        _ => value.ToString(),
+    };
 }
 
 public static class PhoneMaskingExtensions

@@ -35,7 +35,7 @@ public static class TelemetryExtensions
         {
             telemetry.WithTracing(traces =>
             {
-                traces.AddSource(OrleansActivitySources).AddHttpClientInstrumentation();
+                traces.AddProcessor<PhoneMaskingProcessor>().AddSource(OrleansActivitySources).AddHttpClientInstrumentation();
                 tracing?.Invoke(traces);
             });
             telemetry.UseOtlpExporter();
