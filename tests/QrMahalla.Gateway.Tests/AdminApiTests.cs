@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.IdentityModel.Tokens;
 using QrMahalla.Tests;
 
@@ -270,6 +272,29 @@ public sealed class AdminApiTests(GatewayFactory factory)
         Assert.Equal(ids.OrderDescending(), ids);
         var older = await Api.Json(await api.GetAsync($"/api/admin/audit/?limit=1&cursor={ids[0]}", admin.Access));
         Assert.Equal(ids[1], older.GetProperty("results")[0].GetProperty("id").GetInt64());
+    }
+
+    [Fact]
+    public async Task When_an_account_is_deleted_its_audit_rows_keep_a_keyed_hash_of_its_number_instead_of_the_number()
+    {
+        var admin = await NewAdminAsync();
+        var leaverPhone = TestSettings.NewPhone();
+        var stayerPhone = TestSettings.NewPhone();
+        var leaver = await api.LoginAsync(leaverPhone);
+        await api.LoginAsync(stayerPhone);
+        Assert.Equal(HttpStatusCode.OK, (await api.SendAsync(HttpMethod.Post, $"/api/admin/phones/{leaverPhone}/unlock/", admin.Access)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.SendAsync(HttpMethod.Post, $"/api/admin/phones/{stayerPhone}/unlock/", admin.Access)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await api.SendAsync(HttpMethod.Delete, "/api/users/me/", leaver.Access)).StatusCode);
+
+        var text = await (await api.GetAsync("/api/admin/audit/?limit=100", admin.Access)).Content.ReadAsStringAsync();
+        var entries = JsonDocument.Parse(text).RootElement.GetProperty("results").EnumerateArray().ToList();
+        var pseudonym = "phone:" + Convert.ToHexStringLower(HMACSHA256.HashData(
+            Convert.FromBase64String(TestSettings.Secrets.HashKey), Encoding.UTF8.GetBytes($"audit-phone\n{leaverPhone}")), 0, 8);
+        Assert.DoesNotContain(leaverPhone, text);
+        Assert.Contains(entries, e => e.GetProperty("action").GetString() == "phone.unlock" && e.GetProperty("target").GetString() == pseudonym);
+        Assert.Contains(entries, e => e.GetProperty("action").GetString() == "account.delete" && e.GetProperty("actor").GetString() == pseudonym);
+        Assert.Contains(entries, e => e.GetProperty("action").GetString() == "phone.unlock" && e.GetProperty("target").GetString() == stayerPhone);
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public static class SchemaKeys
     public static readonly string[] Project =
     [
         "QrmSweepStateKey", "QrmUpsertUserKey", "QrmDeleteUserKey", "QrmSearchUsersKey", "QrmUserStatesKey",
-        "QrmAppendAuditKey", "QrmListAuditKey",
+        "QrmAppendAuditKey", "QrmListAuditKey", "QrmForgetAuditPhoneKey",
     ];
 
     /// <summary>PostgreSQL's group-commit writer (<c>Storage:Writer=Batched</c>); SQLite's reuses the provider's queries.</summary>

@@ -23,6 +23,9 @@ public interface IAdminStore
     Task<UserPage> SearchUsersAsync(UserQuery query, CancellationToken cancellationToken = default);
     Task AppendAuditAsync(AuditRecord record, CancellationToken cancellationToken = default);
     Task<AuditPage> ListAuditAsync(int limit, long? before, CancellationToken cancellationToken = default);
+
+    /// <summary>Audit rows whose actor or target is <paramref name="phone"/> name <paramref name="pseudonym"/> instead.</summary>
+    Task ForgetPhoneAsync(string phone, string pseudonym, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The read model and audit log on SQLite, PostgreSQL or SQL Server, through the queries stored in <c>OrleansQuery</c>.</summary>
@@ -102,6 +105,15 @@ public sealed class SqlAdminStore(IOptions<StorageOptions> storage, IOptions<Clu
         Add(command, "Target", record.Target, DbType.String);
         Add(command, "Detail", record.Detail, DbType.String);
         Add(command, "Ip", record.Ip, DbType.String);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task ForgetPhoneAsync(string phone, string pseudonym, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = await CommandAsync(connection, "QrmForgetAuditPhoneKey", cancellationToken);
+        Add(command, "Phone", phone, DbType.String);
+        Add(command, "Pseudonym", pseudonym, DbType.String);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -224,6 +236,23 @@ public sealed class MemoryAdminStore : IAdminStore
         lock (audit)
         {
             audit.Add(new AuditEntry(audit.Count + 1, record.At, record.ActorId, record.Actor, record.Action, record.Target, record.Detail, record.Ip));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task ForgetPhoneAsync(string phone, string pseudonym, CancellationToken cancellationToken = default)
+    {
+        lock (audit)
+        {
+            for (var i = 0; i < audit.Count; i++)
+            {
+                audit[i] = audit[i] with
+                {
+                    Actor = audit[i].Actor == phone ? pseudonym : audit[i].Actor,
+                    Target = audit[i].Target == phone ? pseudonym : audit[i].Target,
+                };
+            }
         }
 
         return Task.CompletedTask;

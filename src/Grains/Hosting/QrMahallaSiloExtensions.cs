@@ -61,6 +61,7 @@ public static class QrMahallaSiloExtensions
         services.AddSingleton<CodeStateSweeper>();
         services.AddQrMahallaSms(environment);
         services.AddSingleton<AdminPhones>();
+        services.AddSingleton<AuditPseudonym>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<IAdminStore>(sp =>
             sp.GetRequiredService<IOptions<StorageOptions>>().Value.Provider == StorageProvider.Memory

@@ -75,5 +75,12 @@ FROM qrm_audit
 WHERE service_id = @ServiceId AND (@Before::bigint IS NULL OR id < @Before::bigint)
 ORDER BY id DESC
 LIMIT @Limit;
+$q$),
+-- A deleted account's number leaves the audit log: the rows that named it name its keyed hash instead.
+('QrmForgetAuditPhoneKey', $q$
+UPDATE qrm_audit
+SET actor = CASE WHEN actor = @Phone THEN @Pseudonym ELSE actor END,
+    target = CASE WHEN target = @Phone THEN @Pseudonym ELSE target END
+WHERE service_id = @ServiceId AND (actor = @Phone OR target = @Phone);
 $q$)
 ON CONFLICT (QueryKey) DO UPDATE SET QueryText = EXCLUDED.QueryText;

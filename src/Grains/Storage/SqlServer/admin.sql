@@ -40,7 +40,7 @@ IF OBJECT_ID(N'dbo.QrmAudit', N'U') IS NULL
 
 DELETE FROM dbo.OrleansQuery
 WHERE QueryKey IN (N'QrmUpsertUserKey', N'QrmDeleteUserKey', N'QrmSearchUsersKey', N'QrmUserStatesKey',
-                   N'QrmAppendAuditKey', N'QrmListAuditKey');
+                   N'QrmAppendAuditKey', N'QrmListAuditKey', N'QrmForgetAuditPhoneKey');
 
 INSERT INTO dbo.OrleansQuery (QueryKey, QueryText) VALUES
 -- A row only moves forward: an older revision arriving late (a retry) never overwrites a newer one.
@@ -82,4 +82,11 @@ SELECT TOP (@Limit) Id, At, ActorId, Actor, Action, Target, Detail, Ip
 FROM dbo.QrmAudit
 WHERE ServiceId = @ServiceId AND (@Before IS NULL OR Id < @Before)
 ORDER BY Id DESC;
+'),
+-- A deleted account's number leaves the audit log: the rows that named it name its keyed hash instead.
+(N'QrmForgetAuditPhoneKey', N'
+UPDATE dbo.QrmAudit
+SET Actor = CASE WHEN Actor = @Phone THEN @Pseudonym ELSE Actor END,
+    Target = CASE WHEN Target = @Phone THEN @Pseudonym ELSE Target END
+WHERE ServiceId = @ServiceId AND (Actor = @Phone OR Target = @Phone);
 ');

@@ -78,3 +78,11 @@ WHERE ServiceId = @ServiceId AND (@Before IS NULL OR Id < @Before)
 ORDER BY Id DESC
 LIMIT @Limit;
 ');
+
+-- A deleted account's number leaves the audit log: the rows that named it name its keyed hash instead.
+INSERT OR REPLACE INTO OrleansQuery (QueryKey, QueryText) VALUES ('QrmForgetAuditPhoneKey', '
+UPDATE QrmAudit
+SET Actor = CASE WHEN Actor = @Phone THEN @Pseudonym ELSE Actor END,
+    Target = CASE WHEN Target = @Phone THEN @Pseudonym ELSE Target END
+WHERE ServiceId = @ServiceId AND (Actor = @Phone OR Target = @Phone);
+');
