@@ -253,6 +253,28 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         Assert.DoesNotContain("   at ", gateway.Output());
     }
 
+    [Fact]
+    public async Task A_silo_whose_primary_never_listens_stops_with_one_sentence_naming_the_setting()
+    {
+        var primary = TestSettings.FreePort();
+        var environment = new Dictionary<string, string>
+        {
+            ["DOTNET_ENVIRONMENT"] = "Development",
+            ["Storage__ConnectionString"] = $"Data Source={Path.Combine(TestSettings.NewTempFolder("primary"), "grains.db")}",
+            ["Sms__Provider"] = "File",
+            ["Cluster__SiloPort"] = TestSettings.FreePort().ToString(),
+            ["Cluster__GatewayPort"] = TestSettings.FreePort().ToString(),
+            ["Cluster__PrimarySiloPort"] = primary.ToString(),
+        };
+        await using var silo = ServiceProcess.Start("Silo", "silo", environment, TestSettings.NewTempFolder("primary-silo"));
+
+        Assert.True(await silo.WaitForExitAsync(TimeSpan.FromSeconds(90)), "the silo kept running");
+
+        Assert.Equal(1, silo.ExitCode);
+        Assert.Contains($"Cluster:PrimarySiloPort {primary}: no silo listens on 127.0.0.1:{primary}", silo.Output());
+        Assert.DoesNotContain("   at ", silo.Output());
+    }
+
     [Theory]
     [InlineData("SqlServer", "Server=127.0.0.1,1;User ID=sa;Password=x;Connect Timeout=3;Encrypt=false", "Storage:ConnectionString does not reach a usable SqlServer database")]
     [InlineData("PostgreSql", "Host=127.0.0.1;Port=1;Username=nobody;Timeout=3", "Storage:ConnectionString does not reach a usable PostgreSql database")]

@@ -44,6 +44,9 @@ public sealed class SiloStartupCheck(
         }
     }
 
+    /// <summary>How long a silo of a localhost cluster waits for its primary to listen (they may be started together).</summary>
+    public static readonly TimeSpan PrimaryGrace = TimeSpan.FromSeconds(15);
+
     private async Task CheckAsync(CancellationToken cancellationToken)
     {
         _ = services.GetRequiredService<AuthSecrets>();
@@ -56,6 +59,41 @@ public sealed class SiloStartupCheck(
         else if (await services.GetRequiredService<StorageProbe>().CheckAsync(cancellationToken) is { } problem)
         {
             throw new InvalidOperationException($"Storage:ConnectionString: {problem}; check it, or apply the schema with QrMahalla.Silo migrate.");
+        }
+
+        await CheckPrimaryAsync(cluster.Value, cancellationToken);
+    }
+
+    /// <summary>
+    /// A silo of a localhost cluster that is not the primary joins through the primary's silo port; with nobody there
+    /// Orleans would retry for minutes and then fail with a stack trace, so it stops here with one sentence.
+    /// </summary>
+    private static async Task CheckPrimaryAsync(ClusteringOptions cluster, CancellationToken cancellationToken)
+    {
+        var primary = cluster.EffectivePrimarySiloPort;
+        if (cluster.Provider != ClusterProvider.Localhost || primary == cluster.SiloPort)
+        {
+            return;
+        }
+
+        var deadline = DateTime.UtcNow + PrimaryGrace;
+        while (true)
+        {
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpClient();
+                await probe.ConnectAsync(System.Net.IPAddress.Loopback, primary, cancellationToken);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                throw new InvalidOperationException(
+                    $"Cluster:PrimarySiloPort {primary}: no silo listens on 127.0.0.1:{primary} after {PrimaryGrace.TotalSeconds:0} s; start the primary silo first, or leave Cluster:PrimarySiloPort unset to make this silo the primary.");
+            }
         }
     }
 
