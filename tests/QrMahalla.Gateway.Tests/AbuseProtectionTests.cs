@@ -1,3 +1,5 @@
+using QrMahalla.Gateway.Hosting;
+
 namespace QrMahalla.Gateway.Tests;
 
 /// <summary>The default limits, with the test acting as the one known proxy so it can speak for many addresses.</summary>
@@ -146,6 +148,45 @@ public sealed class ForwardedHeaderFromUnlistedPeerTests(OtherProxyFactory facto
         Assert.Equal(
             [HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests],
             await ForwardedHeaderTests.SendsFromFourForwardedAddressesAsync(factory));
+    }
+}
+
+/// <summary>The proxy is listed as a range (behind an ingress its address is not known in advance); the peer is in it.</summary>
+public sealed class ProxyRangeFactory() : GatewayFactory(TestSettings.NewTempFolder("proxy-range"), new()
+{
+    ["RateLimiting:SendPerIpPerMinute"] = "3",
+    ["Gateway:KnownProxies:0"] = "10.9.0.0/16",
+    ["Gateway:KnownProxies:1"] = "127.0.0.0/8",
+});
+
+public sealed class ProxyRangeTests(ProxyRangeFactory factory) : IClassFixture<ProxyRangeFactory>
+{
+    [Fact]
+    public async Task A_peer_inside_a_listed_range_is_believed_so_each_forwarded_client_has_its_own_limit()
+    {
+        Assert.Equal(
+            [HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK],
+            await ForwardedHeaderTests.SendsFromFourForwardedAddressesAsync(factory));
+    }
+
+    [Theory]
+    [InlineData("10.0.0.7", "10.0.0.7/32")]
+    [InlineData("10.0.0.0/8", "10.0.0.0/8")]
+    [InlineData("fd00::/8", "fd00::/8")]
+    [InlineData("::1", "::1/128")]
+    [InlineData("10.0.0.1/8", "10.0.0.0/8")]
+    public void Known_proxies_are_addresses_or_ranges(string entry, string network)
+    {
+        Assert.Equal(network, HttpEdge.ParseProxy(entry).ToString());
+    }
+
+    [Theory]
+    [InlineData("proxy.internal")]
+    [InlineData("10.0.0.0/33")]
+    public void Anything_else_stops_the_start_with_one_sentence(string entry)
+    {
+        var refused = Assert.Throws<InvalidOperationException>(() => HttpEdge.ParseProxy(entry));
+        Assert.Equal($"Gateway:KnownProxies entry '{entry}' is neither an IP address nor an address range such as 10.0.0.0/8.", refused.Message);
     }
 }
 

@@ -18,19 +18,33 @@ public static class HttpEdge
             .WithMethods("GET", "POST", "PATCH", "DELETE")
             .WithHeaders("Authorization", "Content-Type")));
 
+        var proxies = gateway.KnownProxies.Select(ParseProxy).ToList();
         builder.Services.Configure<ForwardedHeadersOptions>(options =>
         {
             options.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
             // ASP.NET trusts loopback by default; here only the configured proxies are believed.
             options.KnownIPNetworks.Clear();
             options.KnownProxies.Clear();
-            foreach (var proxy in gateway.KnownProxies)
+            foreach (var proxy in proxies)
             {
-                options.KnownProxies.Add(IPAddress.Parse(proxy));
+                options.KnownIPNetworks.Add(proxy);
             }
         });
 
         return builder;
+    }
+
+    /// <summary>An address (<c>10.0.0.7</c>) or a range (<c>10.0.0.0/8</c>: behind an ingress the proxy's address is not known in advance).</summary>
+    public static System.Net.IPNetwork ParseProxy(string proxy)
+    {
+        if (IPAddress.TryParse(proxy, out var address))
+        {
+            return new System.Net.IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+        }
+
+        return System.Net.IPNetwork.TryParse(proxy, out var range)
+            ? range
+            : throw new InvalidOperationException($"Gateway:KnownProxies entry '{proxy}' is neither an IP address nor an address range such as 10.0.0.0/8.");
     }
 
     /// <summary>With no known proxies the middleware would believe any X-Forwarded-For, so it runs only when some are listed.</summary>
