@@ -19,6 +19,7 @@ try
         return await Commands.RunAsync(command, commandArguments, builder);
     }
 
+    SiloHealthListener.AddTo(builder);
     builder.AddQrMahallaSilo();
     builder.AddQrMahallaTelemetry("qrmahalla-silo");
     using var host = builder.Build();

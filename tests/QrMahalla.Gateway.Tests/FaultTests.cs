@@ -1,3 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
 namespace QrMahalla.Gateway.Tests;
 
 /// <summary>A gateway whose SMS sink cannot write: the provider fails on every send.</summary>
@@ -37,7 +40,7 @@ public sealed class StorageFailureTests : IAsyncLifetime
     public async Task DisposeAsync() => await factory.DisposeAsync();
 
     [Fact]
-    public async Task Storage_that_disappears_gets_503_unavailable_and_not_ready()
+    public async Task Storage_that_disappears_gets_503_unavailable_and_ready_reports_it_without_leaving_service()
     {
         var api = new Api(factory.CreateClient(), factory.Outbox);
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/health/ready")).StatusCode);
@@ -56,6 +59,31 @@ public sealed class StorageFailureTests : IAsyncLifetime
 
         await Api.Error(response, HttpStatusCode.ServiceUnavailable, "unavailable");
         Assert.DoesNotContain("Exception", body);
-        await Api.Error(await api.GetAsync("/health/ready"), HttpStatusCode.ServiceUnavailable, "unavailable");
+        // A database restart must not take every gateway out of the load balancer: ready reports storage, it is no gate.
+        var ready = await api.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("unreachable", (await Api.Json(ready)).GetProperty("storage").GetString());
+    }
+}
+
+public sealed class ShutdownReadinessTests : IAsyncLifetime
+{
+    private readonly GatewayFactory factory = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await factory.DisposeAsync();
+
+    [Fact]
+    public async Task Ready_turns_503_stopping_as_soon_as_a_graceful_shutdown_begins_while_live_stays_200()
+    {
+        var api = new Api(factory.CreateClient(), factory.Outbox);
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/health/ready")).StatusCode);
+
+        // What SIGTERM does first; the test host is not run by Run(), so it keeps answering while it "stops".
+        factory.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+
+        await Api.Error(await api.GetAsync("/health/ready"), HttpStatusCode.ServiceUnavailable, "stopping");
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/health/live")).StatusCode);
     }
 }

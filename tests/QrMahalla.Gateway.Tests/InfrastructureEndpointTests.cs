@@ -20,12 +20,14 @@ public sealed class InfrastructureEndpointTests(GatewayFactory factory)
     }
 
     [Fact]
-    public async Task Health_endpoints_report_live_and_ready()
+    public async Task Health_endpoints_report_live_started_and_ready_with_storage()
     {
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/health/live")).StatusCode);
+        Assert.Equal("started", (await Api.Json(await api.GetAsync("/health/startup"))).GetProperty("status").GetString());
         var ready = await api.GetAsync("/health/ready");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         Assert.Equal("ready", (await Api.Json(ready)).GetProperty("status").GetString());
+        Assert.Equal("reachable", (await Api.Json(ready)).GetProperty("storage").GetString());
     }
 
     [Fact]

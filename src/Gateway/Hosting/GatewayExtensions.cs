@@ -26,6 +26,7 @@ public static class GatewayExtensions
             .Validate(d => !d.Enabled || development || (d.Username is { Length: > 0 } && d.Password is { Length: >= 12 }),
                 "Dashboard:Username and Dashboard:Password (12 characters or more) are required for the dashboard outside Development.")
             .ValidateOnStart();
+        builder.Services.AddSingleton<QrMahalla.Gateway.Apis.ClusterReached>();
         builder.Services.AddOpenApi();
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
