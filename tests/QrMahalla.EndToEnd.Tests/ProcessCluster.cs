@@ -75,6 +75,45 @@ public sealed class ProcessCluster : IAsyncDisposable
     /// <summary>Silo processes take <see cref="SiloSettings"/> over the cluster's settings (their own certificate, say).</summary>
     public Dictionary<string, string> SiloSettings { get; } = [];
 
+    /// <summary>
+    /// A cluster whose processes run on network hosts (<see cref="NetworkHosts"/>) and reach its database over their
+    /// bridge; the test still queries it on loopback.
+    /// </summary>
+    public static async Task<ProcessCluster> CreateOnHostsAsync(NetworkHosts hosts, string purpose, Dictionary<string, string>? settings = null)
+    {
+        var connectionString = await PostgresServer.CreateDatabaseAsync(hosts.PostgresConnectionString, purpose);
+        var cluster = new ProcessCluster(connectionString, TestSettings.NewTempFolder(purpose), settings);
+        cluster.environment["Storage__ConnectionString"] = NetworkHosts.FromHosts(connectionString);
+        return cluster;
+    }
+
+    /// <summary>A silo on network host <paramref name="host"/>, advertising that host's address, on the standard ports.</summary>
+    public ServiceProcess StartSiloOnHost(int host)
+    {
+        var process = Start("Silo", $"silo-host-{host}", new(SiloSettings)
+        {
+            ["Cluster__AdvertisedAddress"] = NetworkHosts.Address(host),
+            ["Cluster__SiloPort"] = "11111",
+            ["Cluster__GatewayPort"] = "30000",
+        }, host: host);
+        Silos.Add((process, 11111, 30000));
+        return process;
+    }
+
+    /// <summary>A pure-client gateway on network host <paramref name="host"/>, serving HTTP on that host's address.</summary>
+    public HttpClient StartGatewayOnHost(int host)
+    {
+        var url = $"http://{NetworkHosts.Address(host)}:5080";
+        var process = Start("Gateway", $"gateway-host-{host}", new()
+        {
+            ["Gateway__CoHostSilo"] = "false",
+            ["Urls"] = url,
+        }, host: host);
+        var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(40) };
+        Gateways.Add((process, http));
+        return http;
+    }
+
     public ServiceProcess StartSilo()
     {
         var siloPort = TestSettings.FreePort();
@@ -217,7 +256,7 @@ public sealed class ProcessCluster : IAsyncDisposable
         return (process.ExitCode, process.Output());
     }
 
-    private ServiceProcess Start(string project, string name, Dictionary<string, string> extra, params string[] arguments)
+    private ServiceProcess Start(string project, string name, Dictionary<string, string> extra, string[]? arguments = null, int? host = null)
     {
         var env = new Dictionary<string, string>(environment);
         foreach (var (key, value) in extra)
@@ -225,7 +264,9 @@ public sealed class ProcessCluster : IAsyncDisposable
             env[key] = value;
         }
 
-        var process = ServiceProcess.Start(project, name, env, Folder, arguments);
+        var process = host is { } on
+            ? ServiceProcess.StartInHost(NetworkHosts.Name(on), project, name, env, Folder)
+            : ServiceProcess.Start(project, name, env, Folder, arguments ?? []);
         processes.Add(process);
         return process;
     }

@@ -23,9 +23,16 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public string LogPath { get; private init; } = "";
 
-    public static ServiceProcess Start(string project, string name, IReadOnlyDictionary<string, string> environment, string folder, params string[] arguments)
+    public static ServiceProcess Start(string project, string name, IReadOnlyDictionary<string, string> environment, string folder, params string[] arguments) =>
+        Start("dotnet", [BuildOutput.Executable(project), .. arguments], name, environment, folder);
+
+    /// <summary>The same, inside network namespace <paramref name="host"/> (<c>tools/netns.sh</c>): a machine of its own.</summary>
+    public static ServiceProcess StartInHost(string host, string project, string name, IReadOnlyDictionary<string, string> environment, string folder) =>
+        Start("ip", ["netns", "exec", host, "dotnet", BuildOutput.Executable(project)], name, environment, folder);
+
+    private static ServiceProcess Start(string program, string[] arguments, string name, IReadOnlyDictionary<string, string> environment, string folder)
     {
-        var info = new ProcessStartInfo("dotnet", [BuildOutput.Executable(project), .. arguments])
+        var options = new ProcessStartInfo(program, arguments)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -34,12 +41,12 @@ public sealed class ServiceProcess : IAsyncDisposable
         };
         foreach (var (key, value) in environment)
         {
-            info.Environment[key] = value;
+            options.Environment[key] = value;
         }
 
         var logPath = Path.Combine(folder, $"{name}.log");
         var log = new StreamWriter(logPath) { AutoFlush = true };
-        var process = new Process { StartInfo = info };
+        var process = new Process { StartInfo = options };
         process.OutputDataReceived += (_, e) => Write(log, e.Data);
         process.ErrorDataReceived += (_, e) => Write(log, e.Data);
         process.Start();

@@ -15,15 +15,18 @@ public static class PostgresServer
             ? value
             : throw new InvalidOperationException($"{Variable} is not set: run the tests through ./test.sh, which starts PostgreSQL, or point {Variable} at a server.");
 
-    public static async Task<string> CreateDatabaseAsync(string purpose)
+    public static Task<string> CreateDatabaseAsync(string purpose) => CreateDatabaseAsync(ConnectionString, purpose);
+
+    /// <summary>A new database on the server <paramref name="server"/> names; its connection string.</summary>
+    public static async Task<string> CreateDatabaseAsync(string server, string purpose)
     {
         var name = $"qrm_{purpose}_{Guid.NewGuid():N}"[..40].ToLowerInvariant();
-        await using var connection = new NpgsqlConnection(ConnectionString);
+        await using var connection = new NpgsqlConnection(server);
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = $"CREATE DATABASE \"{name}\"";
         await command.ExecuteNonQueryAsync();
-        return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name, MaxPoolSize = 200 }.ConnectionString;
+        return new NpgsqlConnectionStringBuilder(server) { Database = name, MaxPoolSize = 200 }.ConnectionString;
     }
 
     public static async Task<long> ScalarAsync(string connectionString, string sql, params (string Name, object Value)[] parameters)
