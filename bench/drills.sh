@@ -52,30 +52,7 @@ drill() { # name fault-command
   local phones; phones=$(awk '$2 == 1 {print $3}' "$WORK/$name.trace" | sort -u | tr '\n' ',' | sed 's/,$//')
   psql_q "$db" "SELECT convert_from(payload, 'UTF8')::jsonb->>'phone' FROM qrm_grain_state WHERE state_name = 'user' AND payload IS NOT NULL" | sort > "$WORK/$name.users"
   psql_q "$db" "SELECT key_string FROM qrm_grain_state WHERE state_name = 'binding'" | sort > "$WORK/$name.bindings"
-  python3 - "$WORK/$name.json" "$WORK/$name.trace" "$WORK/$name.users" "$WORK/$name.bindings" "$fault_at" "$name" >> "$RESULTS" <<'PY'
-import json, sys
-result = json.loads(open(sys.argv[1]).read().splitlines()[-1])
-trace = [line.split() for line in open(sys.argv[2]) if line.strip()]
-users = [u for u in open(sys.argv[3]).read().split() if u]
-bindings = set(b for b in open(sys.argv[4]).read().split() if b)
-fault_at = float(sys.argv[5])
-failures = sorted(float(t) for t, ok, _ in trace if ok == "0")
-logged_in = {phone for t, ok, phone in trace if ok == "1"}
-after = [float(t) for t, ok, _ in trace if ok == "1" and float(t) > (failures[-1] if failures else fault_at)]
-print(json.dumps({
-    "drill": sys.argv[6], "requests": len(trace), "failed": len(failures),
-    "fault_at_s": fault_at,
-    "first_failure_s": failures[0] if failures else None, "last_failure_s": failures[-1] if failures else None,
-    "recovered_after_fault_s": round(failures[-1] - fault_at, 2) if failures else 0.0,
-    "p99_ms": result["p99_ms"], "max_ms": result["max_ms"],
-    "lost_users": len([p for p in logged_in if p not in set(users)]),
-    "duplicate_users": len(users) - len(set(users)),
-    # A login that failed after its binding was written leaves a binding whose user the next correct code creates.
-    "bindings_without_user_after_a_failed_login": len([b for b in bindings if b not in set(users) and b not in logged_in]),
-    "bindings_without_user_after_a_successful_login": len([b for b in bindings if b not in set(users) and b in logged_in]),
-    "users_without_binding": len([u for u in set(users) if u not in bindings]),
-}))
-PY
+  python3 bench/drill_report.py "$WORK/$name.json" "$WORK/$name.trace" "$WORK/$name.users" "$WORK/$name.bindings" "$fault_at" "$name" >> "$RESULTS"
   tail -1 "$RESULTS"
   for pid in "${SILOS[@]}" "${GATEWAYS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
 }

@@ -1,0 +1,28 @@
+#!/usr/bin/env python3
+"""One drill's line for its results file: requests, failures and their window, and what the database holds.
+Usage: drill_report.py RESULT_JSON TRACE USERS BINDINGS FAULT_AT_S NAME
+(TRACE: the load driver's "<seconds> <1|0> <phone>" lines; USERS, BINDINGS: one phone per line.)"""
+import json, sys
+result = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+trace = [line.split() for line in open(sys.argv[2]) if line.strip()]
+users = [u for u in open(sys.argv[3]).read().split() if u]
+bindings = set(b for b in open(sys.argv[4]).read().split() if b)
+fault_at = float(sys.argv[5])
+failures = sorted(float(t) for t, ok, _ in trace if ok == "0")
+logged_in = {phone for t, ok, phone in trace if ok == "1"}
+after = [float(t) for t, ok, _ in trace if ok == "1" and float(t) > (failures[-1] if failures else fault_at)]
+print(json.dumps({
+    "drill": sys.argv[6], "requests": len(trace), "failed": len(failures),
+    "failed_percent": round(100.0 * len(failures) / max(len(trace), 1), 2),
+    "error_window_s": round(failures[-1] - failures[0], 2) if failures else 0.0,
+    "fault_at_s": fault_at,
+    "first_failure_s": failures[0] if failures else None, "last_failure_s": failures[-1] if failures else None,
+    "recovered_after_fault_s": round(failures[-1] - fault_at, 2) if failures else 0.0,
+    "p99_ms": result["p99_ms"], "max_ms": result["max_ms"],
+    "lost_users": len([p for p in logged_in if p not in set(users)]),
+    "duplicate_users": len(users) - len(set(users)),
+    # A login that failed after its binding was written leaves a binding whose user the next correct code creates.
+    "bindings_without_user_after_a_failed_login": len([b for b in bindings if b not in set(users) and b not in logged_in]),
+    "bindings_without_user_after_a_successful_login": len([b for b in bindings if b not in set(users) and b in logged_in]),
+    "users_without_binding": len([u for u in set(users) if u not in bindings]),
+}))
