@@ -128,13 +128,16 @@ sealed record Options(
             map[args[i].TrimStart('-')] = args[i + 1];
         }
 
+        System.Net.IPNetwork namespaceHosts = System.Net.IPNetwork.Parse("10.199.77.0/24");
         string Get(string key, string fallback) => map.TryGetValue(key, out var value) ? value : fallback;
         var target = Get("target", "http://127.0.0.1:5080");
         foreach (var one in target.Split(','))
         {
-            if (!Uri.TryCreate(one, UriKind.Absolute, out var uri) || !IPAddress.IsLoopback(Dns.GetHostAddresses(uri.Host)[0]))
+            // Loopback, or the private subnet of the namespace hosts that tools/netns.sh makes (and removes) for the drills.
+            if (!Uri.TryCreate(one, UriKind.Absolute, out var uri)
+                || Dns.GetHostAddresses(uri.Host)[0] is var address && !IPAddress.IsLoopback(address) && !namespaceHosts.Contains(address))
             {
-                throw new ArgumentException("The load driver only targets loopback addresses.");
+                throw new ArgumentException("The load driver only targets loopback addresses and the namespace hosts (10.199.77.0/24).");
             }
         }
 
