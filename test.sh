@@ -31,6 +31,15 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# The Kubernetes manifests are validated offline against the API schema (npm's kubernetes-models, pinned).
+if [ ! -d deploy/kubernetes/validate/node_modules ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "npm is missing; installing it with apt-get"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null) || echo "npm could not be installed; the manifest test will fail"
+  fi
+  npm ci --prefix deploy/kubernetes/validate --no-audit --no-fund --loglevel=error >/dev/null || echo "npm ci failed; the manifest test will fail"
+fi
+
 if ! dotnet build QrMahalla.Orleans.sln -c Release -nologo -clp:ErrorsOnly; then
   echo "build failed"
   echo "0 passed, 1 failed"
