@@ -71,6 +71,7 @@ drill() { # name fault-command
   psql_q postgres "CREATE DATABASE $db" >/dev/null
   export Cluster__ClusterId=$db Storage__ConnectionString="Host=$BRIDGE;Port=$QRM_PG_PORT;Username=postgres;Database=$db;Maximum Pool Size=200"
   local targets=() gateways=()
+  for host in 1 2 3 4; do tools/netns.sh mend "$host"; done
   start_silo 1 "$name"; start_silo 2 "$name"
   wait_active "$db" 2
   for host in 3 4; do
