@@ -16,6 +16,7 @@ public static class ClusteringHosting
     public static ISiloBuilder UseQrMahallaClustering(this ISiloBuilder silo, IConfiguration configuration)
     {
         var (cluster, storage) = Read(silo.Services, configuration);
+        silo.Services.Configure<ClusterMembershipOptions>(ForOneNetwork);
         silo.Services.Configure<ClusterMembershipOptions>(configuration.GetSection(MembershipSection));
         silo.Services.Configure<GrainCollectionOptions>(configuration.GetSection("Cluster:GrainCollection"));
         silo.Services.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
@@ -67,6 +68,24 @@ public static class ClusteringHosting
             o.Invariant = StorageDatabase.Invariant(StorageDatabase.Engine(cluster.Provider));
             o.ConnectionString = cluster.ConnectionString ?? storage.ConnectionString;
         });
+    }
+
+    /// <summary>
+    /// Membership for silos on one LAN (or one machine), where Orleans' defaults are set for clouds: the measured
+    /// figures are in bench/RESULTS.md ("Host drills"); <c>Cluster:Membership:*</c> overrides each value.
+    /// </summary>
+    public static void ForOneNetwork(ClusterMembershipOptions membership)
+    {
+        // A probe is one round trip on the LAN (well under a millisecond) plus the peer's pauses (GC pauses measured
+        // up to 0.1 s on two busy cores). Orleans adapts the effective timeout between half and four times this from
+        // the answers it sees, and stretches it further while this silo itself is degraded, so a slow prober does not
+        // condemn a live peer. 5 s (the default) let a vanished host go unnoticed for a minute on two busy cores.
+        membership.ProbeTimeout = TimeSpan.FromSeconds(1);
+        // Three probes in a row missed (the default): one lost probe, or one long pause, never condemns a silo.
+        membership.NumMissedProbesLimit = 3;
+        // Silos re-read the table every 5 s besides gossip (default 60 s), so every silo learns of a death soon even
+        // when the gossip from the silo that declared it is lost.
+        membership.TableRefreshTimeout = TimeSpan.FromSeconds(5);
     }
 
     private static (ClusteringOptions Cluster, StorageOptions Storage) Read(IServiceCollection services, IConfiguration configuration) =>
