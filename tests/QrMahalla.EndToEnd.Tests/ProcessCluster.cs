@@ -196,7 +196,10 @@ public sealed class ProcessCluster : IAsyncDisposable
         return observer.Services.GetRequiredService<IClusterClient>();
     }
 
-    /// <summary>An Orleans client host (not started) with the cluster's settings, <paramref name="overrides"/> on top (null removes one).</summary>
+    /// <summary>
+    /// An Orleans client host (not started) with the cluster's settings, <paramref name="overrides"/> on top (null
+    /// removes one); its start fails at the first connection refused.
+    /// </summary>
     public IHost NewClient(Dictionary<string, string?>? overrides = null)
     {
         var settings = environment.ToDictionary(e => e.Key.Replace("__", ":"), e => (string?)e.Value);
@@ -207,7 +210,9 @@ public sealed class ProcessCluster : IAsyncDisposable
 
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(settings.Where(s => s.Value is not null));
-        builder.UseOrleansClient(client => client.UseQrMahallaClusterClient(builder.Configuration));
+        // No retries: a client that cannot connect says so at once (the gateway process retries; a test should not).
+        builder.UseOrleansClient(client => client.UseQrMahallaClusterClient(builder.Configuration)
+            .UseConnectionRetryFilter((_, _) => Task.FromResult(false)));
         return builder.Build();
     }
 
