@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """One drill's line for its results file: requests, failures and their window, and what the database holds.
-Usage: drill_report.py RESULT_JSON TRACE USERS BINDINGS FAULT_AT_S NAME
+Usage: drill_report.py RESULT_JSON TRACE USERS BINDINGS FAULT_AT_S NAME [ACTIVE_SILOS_AT_THE_END]
 (TRACE: the load driver's "<seconds> <1|0> <phone>" lines; USERS, BINDINGS: one phone per line.)"""
 import json, sys
 result = json.loads(open(sys.argv[1]).read().splitlines()[-1])
@@ -25,4 +25,5 @@ print(json.dumps({
     "bindings_without_user_after_a_failed_login": len([b for b in bindings if b not in set(users) and b not in logged_in]),
     "bindings_without_user_after_a_successful_login": len([b for b in bindings if b not in set(users) and b in logged_in]),
     "users_without_binding": len([u for u in set(users) if u not in bindings]),
+    **({"active_silos_at_the_end": int(sys.argv[7])} if len(sys.argv) > 7 else {}),
 }))

@@ -60,10 +60,15 @@ rolling_restart() { # drill database
     wait_active "$2" 2
   done
 }
-postgres_sigkill() {
-  kill -9 "$(head -1 "$qrm_pg_dir/data/postmaster.pid")"
-  sleep 1
-  qrm_as_postgres "$qrm_pg_bin/pg_ctl" -D "$qrm_pg_dir/data" -w -t 60 restart > /dev/null 2>&1
+postgres_sigkill() { # the postmaster and every backend at once (its process group), as when the database host dies
+  local postmaster group; postmaster=$(head -1 "$qrm_pg_dir/data/postmaster.pid")
+  group=$(ps -o pgid= "$postmaster" | tr -d ' ')
+  # pg_ctl makes the postmaster lead a group of its own; never signal a group it does not lead (this script's).
+  [ "$group" = "$postmaster" ] || { echo "postmaster $postmaster does not lead its process group" >&2; return 1; }
+  kill -9 -- "-$group"
+  while kill -0 "$postmaster" 2>/dev/null; do sleep 0.1; done
+  # Crash recovery replays the WAL; restart reuses the options it was started with (postmaster.opts).
+  qrm_as_postgres "$qrm_pg_bin/pg_ctl" -D "$qrm_pg_dir/data" -w -t 120 -l "$qrm_pg_dir/server.log" restart
 }
 
 drill() { # name fault-command
@@ -92,7 +97,7 @@ drill() { # name fault-command
   local fault_at; fault_at=$(python3 -c "print(round($(cat "$WORK/$name.fault") - $started, 2))")
   psql_q "$db" "SELECT convert_from(payload, 'UTF8')::jsonb->>'phone' FROM qrm_grain_state WHERE state_name = 'user' AND payload IS NOT NULL" | sort > "$WORK/$name.users"
   psql_q "$db" "SELECT key_string FROM qrm_grain_state WHERE state_name = 'binding'" | sort > "$WORK/$name.bindings"
-  python3 bench/drill_report.py "$WORK/$name.json" "$WORK/$name.trace" "$WORK/$name.users" "$WORK/$name.bindings" "$fault_at" "$name" >> "$RESULTS"
+  python3 bench/drill_report.py "$WORK/$name.json" "$WORK/$name.trace" "$WORK/$name.users" "$WORK/$name.bindings" "$fault_at" "$name" "$(active "$db")" >> "$RESULTS"
   tail -1 "$RESULTS"
   [ -f "$WORK/$name.notes" ] && cat "$WORK/$name.notes"
   # The fault ran in a subshell: silos it restarted are not in SILO here, so every process of every host goes.
