@@ -152,8 +152,9 @@ public sealed class AuthSecrets
                         return existing;
                     }
                 }
-                catch (JsonException) when (attempt < 50)
+                catch (JsonException)
                 {
+                    // Half written by another process, or broken: asked again below until the writer's grace is over.
                 }
 
                 if (attempt >= 50)
