@@ -5,7 +5,6 @@ using Orleans.Storage;
 using QrMahalla.Grains.Admin;
 using QrMahalla.Grains.Options;
 using QrMahalla.Grains.Otp;
-using QrMahalla.Grains.Phones;
 using QrMahalla.Grains.Rules;
 using QrMahalla.Grains.Sms;
 using QrMahalla.Grains.Storage;
