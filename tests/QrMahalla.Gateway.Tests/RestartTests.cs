@@ -58,10 +58,10 @@ public sealed class RestartTests
         var folder = TestSettings.NewTempFolder("restart-limits");
         var cooling = TestSettings.NewPhone();
         var locked = TestSettings.NewPhone();
+        DateTimeOffset stoppedAt;
         await using (var first = new GatewayFactory(folder, new()))
         {
             var api = new Api(first.CreateClient(), first.Outbox);
-            Assert.Equal(HttpStatusCode.OK, (await api.SendCodeAsync(cooling)).StatusCode);
             for (var round = 0; round < 3; round++)
             {
                 first.Time.Advance(TimeSpan.FromSeconds(61));
@@ -72,9 +72,14 @@ public sealed class RestartTests
                     await api.VerifyAsync(locked, code == "000000" ? "111111" : "000000");
                 }
             }
+
+            Assert.Equal(HttpStatusCode.OK, (await api.SendCodeAsync(cooling)).StatusCode);
+            stoppedAt = first.Time.GetUtcNow();
         }
 
+        // One clock across the restart: the new process starts where the old one stopped, not at its own "now".
         await using var second = new GatewayFactory(folder, new());
+        second.Time.SetUtcNow(stoppedAt);
         var after = new Api(second.CreateClient(), second.Outbox);
 
         await Api.Error(await after.SendCodeAsync(cooling), HttpStatusCode.TooManyRequests, "rate_limited");
