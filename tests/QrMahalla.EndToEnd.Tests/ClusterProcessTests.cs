@@ -253,6 +253,36 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         Assert.DoesNotContain("   at ", gateway.Output());
     }
 
+    [Theory]
+    [InlineData(false, "Otp:HashKey is not configured; outside Development the signing keys and the code-hash key must come from configuration.")]
+    [InlineData(true, "Jwt:SigningKeys is not configured; outside Development the signing keys and the code-hash key must come from configuration.")]
+    public async Task A_silo_outside_development_without_its_secrets_stops_with_one_sentence_and_generates_none(bool withHashKey, string sentence)
+    {
+        var folder = TestSettings.NewTempFolder("no-secrets");
+        var environment = new Dictionary<string, string>
+        {
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            ["Storage__ConnectionString"] = $"Data Source={Path.Combine(folder, "grains.db")}",
+            ["Sms__Provider"] = "Webhook",
+            ["Sms__Webhook__Url"] = "http://127.0.0.1:9/sms",
+            ["Sms__Webhook__Secret"] = "a-webhook-secret-for-production-tests",
+            ["Cluster__SiloPort"] = TestSettings.FreePort().ToString(),
+            ["Cluster__GatewayPort"] = TestSettings.FreePort().ToString(),
+        };
+        if (withHashKey)
+        {
+            environment["Otp__HashKey"] = TestSettings.Secrets.HashKey;
+        }
+
+        await using var silo = ServiceProcess.Start("Silo", "silo", environment, folder);
+
+        Assert.True(await silo.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the silo kept running");
+        Assert.Equal(1, silo.ExitCode);
+        Assert.Contains(sentence, silo.Output());
+        Assert.DoesNotContain("   at ", silo.Output());
+        Assert.Empty(Directory.GetFiles(folder, "dev-secrets.json", SearchOption.AllDirectories));
+    }
+
     [Fact]
     public async Task A_silo_whose_primary_never_listens_stops_with_one_sentence_naming_the_setting()
     {
