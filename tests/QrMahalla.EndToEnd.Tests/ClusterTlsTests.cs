@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -39,18 +38,7 @@ public sealed class ClusterCertificateFiles
         ["Cluster__Tls__CaPath"] = ca,
     };
 
-    private static void Make(params string[] arguments)
-    {
-        var info = new ProcessStartInfo("bash", [Path.Combine(BuildOutput.Root, "tools", "cluster-certs.sh"), .. arguments])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(info)!;
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"cluster-certs.sh {string.Join(' ', arguments)}: {error}");
-    }
+    private static void Make(params string[] arguments) => RepositoryScript.Run("tools/cluster-certs.sh", arguments);
 }
 
 /// <summary>Two silo processes and a pure-client gateway on PostgreSQL clustering, every cluster connection on mutual TLS.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Npgsql;
 
 namespace QrMahalla.EndToEnd.Tests;
@@ -51,17 +50,5 @@ public sealed class NetworkHosts : IAsyncLifetime
     /// </summary>
     public static void Vanish(int host) => Run("vanish", host.ToString());
 
-    public static string Run(params string[] arguments)
-    {
-        var info = new ProcessStartInfo("bash", [Path.Combine(BuildOutput.Root, "tools", "netns.sh"), .. arguments])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEnd();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return process.ExitCode == 0 ? output : throw new InvalidOperationException($"tools/netns.sh {string.Join(' ', arguments)}: {error}");
-    }
+    public static string Run(params string[] arguments) => RepositoryScript.Run("tools/netns.sh", arguments);
 }
