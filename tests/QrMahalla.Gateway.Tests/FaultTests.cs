@@ -1,5 +1,7 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
+using QrMahalla.Gateway.Apis;
 
 namespace QrMahalla.Gateway.Tests;
 
@@ -66,22 +68,37 @@ public sealed class StorageFailureTests : IAsyncLifetime
     }
 }
 
-public sealed class ShutdownReadinessTests : IAsyncLifetime
+/// <summary>
+/// A gateway whose shutdown the test begins: the test host is not a process to SIGTERM, and stopping it for real would
+/// race its own teardown against the requests (the silo's probe test SIGTERMs a real process).
+/// </summary>
+public sealed class StoppingGatewayFactory() : GatewayFactory(TestSettings.NewTempFolder("stopping"), [])
 {
-    private readonly GatewayFactory factory = new();
+    public ShutdownBegins Shutdown { get; } = new();
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureTestServices(services => services.AddSingleton<ShutdownState>(Shutdown));
+    }
 
-    public async Task DisposeAsync() => await factory.DisposeAsync();
+    public sealed class ShutdownBegins() : ShutdownState(null!)
+    {
+        public bool Now { get; set; }
 
+        public override bool Begun => Now;
+    }
+}
+
+public sealed class ShutdownReadinessTests(StoppingGatewayFactory factory) : IClassFixture<StoppingGatewayFactory>
+{
     [Fact]
-    public async Task Ready_turns_503_stopping_as_soon_as_a_graceful_shutdown_begins_while_live_stays_200()
+    public async Task Ready_turns_503_stopping_once_a_graceful_shutdown_begins_while_live_stays_200()
     {
         var api = new Api(factory.CreateClient(), factory.Outbox);
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/health/ready")).StatusCode);
 
-        // What SIGTERM does first; the test host is not run by Run(), so it keeps answering while it "stops".
-        factory.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+        factory.Shutdown.Now = true;
 
         await Api.Error(await api.GetAsync("/health/ready"), HttpStatusCode.ServiceUnavailable, "stopping");
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/health/live")).StatusCode);

@@ -29,9 +29,9 @@ public static class HealthApi
             ? TypedResults.Ok(new { status = "started" })
             : Errors.Unavailable();
 
-    private static async Task<IResult> ReadyAsync(IGrainFactory grains, ClusterReached reached, IHostApplicationLifetime lifetime)
+    private static async Task<IResult> ReadyAsync(IGrainFactory grains, ClusterReached reached, ShutdownState shutdown)
     {
-        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        if (shutdown.Begun)
         {
             return Stopping();
         }
@@ -58,6 +58,12 @@ public static class HealthApi
             return null;
         }
     }
+}
+
+/// <summary>Whether a graceful shutdown has begun (SIGTERM: the host's <c>ApplicationStopping</c>).</summary>
+public class ShutdownState(IHostApplicationLifetime lifetime)
+{
+    public virtual bool Begun => lifetime.ApplicationStopping.IsCancellationRequested;
 }
 
 /// <summary>Whether this gateway has ever had an answer from the cluster (the startup probe passes for good then).</summary>

@@ -27,6 +27,7 @@ public static class GatewayExtensions
                 "Dashboard:Username and Dashboard:Password (12 characters or more) are required for the dashboard outside Development.")
             .ValidateOnStart();
         builder.Services.AddSingleton<QrMahalla.Gateway.Apis.ClusterReached>();
+        builder.Services.AddSingleton<QrMahalla.Gateway.Apis.ShutdownState>();
         builder.Services.AddOpenApi();
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
