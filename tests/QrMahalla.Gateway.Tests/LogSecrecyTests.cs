@@ -8,16 +8,36 @@ using QrMahalla.Grains.Phones;
 namespace QrMahalla.Gateway.Tests;
 
 /// <summary>A gateway whose every log line, at every level and from every category, is kept for inspection.</summary>
-public sealed class RecordingLogsFactory() : GatewayFactory(TestSettings.NewTempFolder("logs"), new()
+public sealed class RecordingLogsFactory : GatewayFactory
 {
-    // Every category at Trace, overriding the quieter levels of appsettings.json.
-    ["Logging:LogLevel:Default"] = "Trace",
-    ["Logging:LogLevel:Microsoft"] = "Trace",
-    ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
-    ["Logging:LogLevel:Orleans"] = "Trace",
-    ["Logging:LogLevel:Polly"] = "Trace",
-})
-{
+    public RecordingLogsFactory() : this(Everything())
+    {
+    }
+
+    internal RecordingLogsFactory(Dictionary<string, string?> settings) : base(TestSettings.NewTempFolder("logs"), settings)
+    {
+    }
+
+    /// <summary>Every category at Trace, overriding the quieter levels of appsettings.json, and <paramref name="extra"/>.</summary>
+    public static Dictionary<string, string?> Everything(Dictionary<string, string?>? extra = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Logging:LogLevel:Default"] = "Trace",
+            ["Logging:LogLevel:Microsoft"] = "Trace",
+            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
+            ["Logging:LogLevel:Orleans"] = "Trace",
+            ["Logging:LogLevel:Polly"] = "Trace",
+            ["Logging:LogLevel:System.Net.Http"] = "Trace",
+        };
+        foreach (var (key, value) in extra ?? [])
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+
     public ConcurrentQueue<string> Lines { get; } = new();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -65,6 +85,39 @@ public sealed class RecordingLogsFactory() : GatewayFactory(TestSettings.NewTemp
 
 public sealed class LogSecrecyTests(RecordingLogsFactory factory) : IClassFixture<RecordingLogsFactory>
 {
+    [Fact]
+    public async Task No_log_line_of_logins_through_eskiz_including_a_provider_failure_holds_a_code_or_a_number()
+    {
+        await using var eskiz = await Sms.FakeEskiz.StartAsync();
+        await using var recorded = new RecordingLogsFactory(RecordingLogsFactory.Everything(new()
+        {
+            ["Sms:Provider"] = "Eskiz",
+            ["Sms:Eskiz:BaseUrl"] = eskiz.BaseUrl.ToString(),
+            ["Sms:Eskiz:Email"] = Sms.FakeEskiz.Email,
+            ["Sms:Eskiz:Password"] = Sms.FakeEskiz.Password,
+            ["Sms:Timeout"] = "00:00:03",
+        }));
+        var api = new Api(recorded.CreateClient(), recorded.Outbox);
+        var phone = TestSettings.NewPhone();
+        var unlucky = TestSettings.NewPhone();
+
+        Assert.Equal(HttpStatusCode.OK, (await api.SendCodeAsync(phone)).StatusCode);
+        var code = eskiz.Delivered.Last(d => d.Phone == phone.TrimStart('+')).Message[^6..];
+        await api.VerifyAsync(phone, code == "000000" ? "111111" : "000000");
+        var login = await api.VerifyAsync(phone, code);
+        eskiz.FailNextSendWith(500);
+        eskiz.FailNextSendWith(500);
+        eskiz.FailNextSendWith(500);
+        var failed = await api.SendCodeAsync(unlucky);
+
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        Assert.Equal(HttpStatusCode.BadGateway, failed.StatusCode);
+        Assert.Contains(recorded.Lines, line => line.Contains("eskiz", StringComparison.OrdinalIgnoreCase) || line.Contains("/api/message/sms/send", StringComparison.Ordinal));
+        Assert.DoesNotContain(recorded.Lines, line => line.Contains(code, StringComparison.Ordinal));
+        var withNumber = recorded.Lines.Where(line => line.Contains(phone[1..], StringComparison.Ordinal) || line.Contains(unlucky[1..], StringComparison.Ordinal)).ToList();
+        Assert.True(withNumber.Count == 0, string.Join("\n", withNumber.Take(5)));
+    }
+
     [Fact]
     public async Task No_log_line_of_a_whole_flow_and_an_admin_lookup_contains_the_code_or_the_number_not_even_in_a_scope()
     {
