@@ -70,8 +70,7 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         output.WriteLine($"{victimPhones.Count} of 20 phones lived on the killed silo.");
         output.WriteLine($"SIGKILL to the first successful login of one of them: {firstLogin.TotalSeconds:0.0} s.");
         output.WriteLine($"SIGKILL to all 20 phones logged in again: {allBack.TotalSeconds:0.0} s.");
-        await File.AppendAllTextAsync(Path.Combine(Path.GetTempPath(), "qrm-tests", "measurements.txt"),
-            $"{DateTimeOffset.UtcNow:O} sigkill->first-login-on-killed-silo {firstLogin.TotalSeconds:0.0}s; all-20 {allBack.TotalSeconds:0.0}s; victims {victimPhones.Count}\n");
+        await Measurements.AppendAsync($"sigkill->first-login-on-killed-silo {firstLogin.TotalSeconds:0.0}s; all-20 {allBack.TotalSeconds:0.0}s; victims {victimPhones.Count}");
 
         Assert.Equal(users, again);
         var rows = await PostgresServer.ScalarAsync(cluster.ConnectionString,

@@ -35,8 +35,7 @@ public sealed class HostFailureTests(NetworkHosts hosts, ITestOutputHelper outpu
 
         var allBack = clock.Elapsed;
         output.WriteLine($"Host 1 vanished; all 10 phones logged in again {allBack.TotalSeconds:0.0} s later.");
-        await File.AppendAllTextAsync(Path.Combine(Path.GetTempPath(), "qrm-tests", "measurements.txt"),
-            $"{DateTimeOffset.UtcNow:O} host-vanished->all-10-logged-in {allBack.TotalSeconds:0.0}s\n");
+        await Measurements.AppendAsync($"host-vanished->all-10-logged-in {allBack.TotalSeconds:0.0}s");
         Assert.Equal(users, again);
         Assert.Equal(10, await PostgresServer.ScalarAsync(cluster.ConnectionString,
             "SELECT COUNT(*) FROM qrm_grain_state WHERE state_name = 'binding'"));
