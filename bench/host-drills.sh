@@ -8,7 +8,8 @@
 #   rolling-restart   each silo in turn: SIGTERM, wait for it to exit, start it, wait until it is active
 # Each reports failed requests, the window of errors, when the last error came after the fault, and what the database
 # holds (lost users, duplicate users, bindings without a user). Traffic stays on the bridge and loopback.
-# Usage: bench/host-drills.sh [login rate per second, default 30] [seconds of load, default 90] [drill ...]
+# TLS=1 runs every cluster connection on mutual TLS (certificates from tools/cluster-certs.sh).
+# Usage: [TLS=1] bench/host-drills.sh [login rate per second, default 30] [seconds of load, default 90] [drill ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RATE=${1:-30}
@@ -36,13 +37,19 @@ wait_active() { for _ in $(seq 1 240); do [ "$(active "$1")" = "$2" ] && return 
 
 bench_settings
 export Storage__Provider=PostgreSql Cluster__Provider=PostgreSql
+SILO_TLS=() GATEWAY_TLS=()
+if [ "${TLS:-0}" = 1 ]; then
+  for made in "ca" "silo silo" "client gateway"; do tools/cluster-certs.sh ${made%% *} "$WORK/certs" ${made#* } > /dev/null; done
+  SILO_TLS=(Cluster__Tls__CertificatePath="$WORK/certs/silo.pem" Cluster__Tls__CaPath="$WORK/certs/ca.pem")
+  GATEWAY_TLS=(Cluster__Tls__CertificatePath="$WORK/certs/gateway.pem" Cluster__Tls__CaPath="$WORK/certs/ca.pem")
+fi
 # Gateways learn of a rejoined silo within a second.
 export Cluster__GatewayListRefreshPeriod=00:00:01
 
 declare -A SILO
 start_silo() { # host drill
   local host=$1 address; address=$(tools/netns.sh addr "$1")
-  Cluster__AdvertisedAddress=$address Cluster__SiloPort=11111 Cluster__GatewayPort=30000 \
+  env "${SILO_TLS[@]}" Cluster__AdvertisedAddress=$address Cluster__SiloPort=11111 Cluster__GatewayPort=30000 \
     ip netns exec "qrm-h$host" dotnet "$SILO_DLL" >> "$WORK/$2-silo-$host.log" 2>&1 &
   SILO[$host]=$!; PIDS+=($!)
 }
@@ -73,6 +80,7 @@ postgres_sigkill() { # the postmaster and every backend at once (its process gro
 
 drill() { # name fault-command
   local name=$1 fault=$2 db="host_${1//-/_}"
+  [ "${TLS:-0}" = 1 ] && name="$name-tls"
   psql_q postgres "CREATE DATABASE $db" >/dev/null
   export Cluster__ClusterId=$db Storage__ConnectionString="Host=$BRIDGE;Port=$QRM_PG_PORT;Username=postgres;Database=$db;Maximum Pool Size=200"
   local targets=() gateways=()
@@ -81,12 +89,12 @@ drill() { # name fault-command
   wait_active "$db" 2
   for host in 3 4; do
     local url; url="http://$(tools/netns.sh addr "$host"):5080"
-    Gateway__CoHostSilo=false Urls=$url ip netns exec "qrm-h$host" dotnet "$GATEWAY_DLL" > "$WORK/$name-gateway-$host.log" 2>&1 &
+    env "${GATEWAY_TLS[@]}" Gateway__CoHostSilo=false Urls=$url ip netns exec "qrm-h$host" dotnet "$GATEWAY_DLL" > "$WORK/$name-gateway-$host.log" 2>&1 &
     gateways+=($!); PIDS+=($!); targets+=("$url")
   done
   for t in "${targets[@]}"; do wait_ready "$t"; done
 
-  echo "== drill $name: $RATE logins/s for $DURATION s, fault at $FAULT_AT s"
+  echo "== drill $name: $RATE logins/s for $DURATION s, fault at $FAULT_AT s, cluster TLS ${TLS:-0}"
   (sleep "$FAULT_AT"; date +%s.%N > "$WORK/$name.fault"; eval "$fault") > "$WORK/$name-fault.log" 2>&1 &
   local fault_pid=$!
   local started; started=$(date +%s.%N)

@@ -4,15 +4,22 @@ namespace QrMahalla.EndToEnd.Tests;
 
 /// <summary>
 /// Two silos and a gateway, each on a network host of its own with its own address (not 127.0.0.1 with different
-/// ports): what breaks first on real machines is advertised addresses and hosts that vanish. The short drill CI runs;
-/// the full drills under load are <c>bench/host-drills.sh</c>.
+/// ports), every cluster connection on mutual TLS: what breaks first on real machines is advertised addresses, TLS
+/// between them and hosts that vanish. The short drill CI runs; the full drills under load are <c>bench/host-drills.sh</c>.
 /// </summary>
-public sealed class HostFailureTests(NetworkHosts hosts, ITestOutputHelper output) : IClassFixture<NetworkHosts>
+public sealed class HostFailureTests(NetworkHosts hosts, ClusterCertificateFiles certificates, ITestOutputHelper output)
+    : IClassFixture<NetworkHosts>, IClassFixture<ClusterCertificateFiles>
 {
     [Fact]
-    public async Task Logins_come_back_when_a_silo_host_vanishes_and_no_user_is_lost_or_doubled()
+    public async Task Logins_over_cluster_tls_come_back_when_a_silo_host_vanishes_and_no_user_is_lost_or_doubled()
     {
-        await using var cluster = await ProcessCluster.CreateOnHostsAsync(hosts, "hosts");
+        await using var cluster = await ProcessCluster.CreateOnHostsAsync(hosts, "hosts",
+            ClusterCertificateFiles.Settings(certificates.Pem("gateway"), certificates.Ca));
+        foreach (var (key, value) in ClusterCertificateFiles.Settings(certificates.Pem("silo"), certificates.Ca))
+        {
+            cluster.SiloSettings[key] = value;
+        }
+
         cluster.StartSiloOnHost(1);
         cluster.StartSiloOnHost(2);
         await Wait.UntilAsync(async () => await cluster.ActiveSilosAsync() == 2 ? "both" : null, TimeSpan.FromSeconds(90), "two active silos");
