@@ -86,6 +86,30 @@ public sealed class RecordingLogsFactory : GatewayFactory
 public sealed class LogSecrecyTests(RecordingLogsFactory factory) : IClassFixture<RecordingLogsFactory>
 {
     [Fact]
+    public async Task No_log_line_of_a_login_through_the_signed_webhook_holds_the_code_or_the_number()
+    {
+        await using var webhook = await Sms.FakeWebhook.StartAsync();
+        await using var recorded = new RecordingLogsFactory(RecordingLogsFactory.Everything(new()
+        {
+            ["Sms:Provider"] = "Webhook",
+            ["Sms:Webhook:Url"] = webhook.Url,
+            ["Sms:Webhook:Secret"] = Sms.FakeWebhook.Secret,
+        }));
+        var api = new Api(recorded.CreateClient(), recorded.Outbox);
+        var phone = TestSettings.NewPhone();
+
+        Assert.Equal(HttpStatusCode.OK, (await api.SendCodeAsync(phone)).StatusCode);
+        var code = webhook.Received.Single(r => r.Phone == phone).Text[^6..];
+        var login = await api.VerifyAsync(phone, code);
+
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        Assert.Contains(recorded.Lines, line => line.Contains("/sms", StringComparison.Ordinal));
+        Assert.DoesNotContain(recorded.Lines, line => line.Contains(code, StringComparison.Ordinal));
+        var withNumber = recorded.Lines.Where(line => line.Contains(phone[1..], StringComparison.Ordinal)).ToList();
+        Assert.True(withNumber.Count == 0, string.Join("\n", withNumber.Take(5)));
+    }
+
+    [Fact]
     public async Task No_log_line_of_logins_through_eskiz_including_a_provider_failure_holds_a_code_or_a_number()
     {
         await using var eskiz = await Sms.FakeEskiz.StartAsync();

@@ -8,21 +8,29 @@ using QrMahalla.Grains.Sms;
 namespace QrMahalla.Gateway.Tests.Sms;
 
 /// <summary>A provider bridge on loopback that accepts only correctly signed, fresh webhook calls.</summary>
-public sealed class WebhookProviderTests : IAsyncLifetime
+public sealed class FakeWebhook : IAsyncDisposable
 {
-    private const string Secret = "a-shared-webhook-secret-of-32-chars";
-    private readonly ConcurrentQueue<(string Phone, string Text)> received = new();
-    private int refused;
-    private WebApplication receiver = null!;
-    private GatewayFactory factory = null!;
+    public const string Secret = "a-shared-webhook-secret-of-32-chars";
 
-    public async Task InitializeAsync()
+    private readonly WebApplication receiver;
+    private int refused;
+
+    private FakeWebhook(WebApplication receiver) => this.receiver = receiver;
+
+    public ConcurrentQueue<(string Phone, string Text)> Received { get; } = new();
+
+    /// <summary>Calls refused for a wrong or stale signature.</summary>
+    public int Refused => Volatile.Read(ref refused);
+
+    public string Url => receiver.Urls.First() + "/sms";
+
+    public static async Task<FakeWebhook> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
-        receiver = builder.Build();
-        receiver.MapPost("/sms", async (HttpContext context) =>
+        var fake = new FakeWebhook(builder.Build());
+        fake.receiver.MapPost("/sms", async (HttpContext context) =>
         {
             using var buffer = new MemoryStream();
             await context.Request.Body.CopyToAsync(buffer);
@@ -32,27 +40,42 @@ public sealed class WebhookProviderTests : IAsyncLifetime
             var fresh = long.TryParse(timestamp, out var seconds) && Math.Abs(DateTimeOffset.UtcNow.ToUnixTimeSeconds() - seconds) < 300;
             if (!fresh || context.Request.Headers[WebhookSmsSender.SignatureHeader] != expected)
             {
-                Interlocked.Increment(ref refused);
+                Interlocked.Increment(ref fake.refused);
                 return Results.StatusCode(403);
             }
 
             var json = JsonDocument.Parse(body).RootElement;
-            received.Enqueue((json.GetProperty("phone").GetString()!, json.GetProperty("text").GetString()!));
+            fake.Received.Enqueue((json.GetProperty("phone").GetString()!, json.GetProperty("text").GetString()!));
             return Results.Ok();
         });
-        await receiver.StartAsync();
+        await fake.receiver.StartAsync();
+        return fake;
+    }
+
+    public async ValueTask DisposeAsync() => await receiver.DisposeAsync();
+}
+
+/// <summary>The gateway, co-hosted silo and webhook sender against the fake bridge.</summary>
+public sealed class WebhookProviderTests : IAsyncLifetime
+{
+    private FakeWebhook webhook = null!;
+    private GatewayFactory factory = null!;
+
+    public async Task InitializeAsync()
+    {
+        webhook = await FakeWebhook.StartAsync();
         factory = new GatewayFactory(TestSettings.NewTempFolder("webhook"), new()
         {
             ["Sms:Provider"] = "Webhook",
-            ["Sms:Webhook:Url"] = receiver.Urls.First() + "/sms",
-            ["Sms:Webhook:Secret"] = Secret,
+            ["Sms:Webhook:Url"] = webhook.Url,
+            ["Sms:Webhook:Secret"] = FakeWebhook.Secret,
         });
     }
 
     public async Task DisposeAsync()
     {
         await factory.DisposeAsync();
-        await receiver.DisposeAsync();
+        await webhook.DisposeAsync();
     }
 
     [Fact]
@@ -62,12 +85,12 @@ public sealed class WebhookProviderTests : IAsyncLifetime
         var phone = TestSettings.NewPhone();
 
         Assert.Equal(HttpStatusCode.OK, (await api.SendCodeAsync(phone)).StatusCode);
-        var (sentTo, text) = Assert.Single(received);
+        var (sentTo, text) = Assert.Single(webhook.Received);
         var login = await api.VerifyAsync(phone, text[^6..]);
 
         Assert.Equal(phone, sentTo);
         Assert.Equal(HttpStatusCode.OK, login.StatusCode);
-        Assert.Equal(0, refused);
+        Assert.Equal(0, webhook.Refused);
     }
 
     [Fact]
@@ -76,14 +99,14 @@ public sealed class WebhookProviderTests : IAsyncLifetime
         await using var wrongSecret = new GatewayFactory(TestSettings.NewTempFolder("webhook-wrong"), new()
         {
             ["Sms:Provider"] = "Webhook",
-            ["Sms:Webhook:Url"] = receiver.Urls.First() + "/sms",
+            ["Sms:Webhook:Url"] = webhook.Url,
             ["Sms:Webhook:Secret"] = "another-secret-nobody-shared-here",
         });
 
         var response = await new Api(wrongSecret.CreateClient(), wrongSecret.Outbox).SendCodeAsync(TestSettings.NewPhone());
 
         await Api.Error(response, HttpStatusCode.BadGateway, "sms_failed");
-        Assert.True(refused >= 1);
-        Assert.Empty(received);
+        Assert.True(webhook.Refused >= 1);
+        Assert.Empty(webhook.Received);
     }
 }
