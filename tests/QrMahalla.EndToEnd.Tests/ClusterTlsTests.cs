@@ -86,6 +86,13 @@ public sealed class ClusterTlsTests(TlsCluster tls) : IClassFixture<TlsCluster>
         Assert.NotEqual(Guid.Empty, user);
         Assert.True(exitCode == 0, output);
         Assert.Contains($"(user {user}) now has the role 'admin'", output);
+        // The audit row names the operator: login, machine, and the subject of the certificate the command connected with.
+        await using var connection = new Npgsql.NpgsqlConnection(Cluster.ConnectionString);
+        await connection.OpenAsync();
+        await using var query = new Npgsql.NpgsqlCommand("SELECT actor FROM qrm_audit WHERE action = 'user.grant_role' AND target = @user", connection);
+        query.Parameters.AddWithValue("user", user.ToString());
+        var actor = (string?)await query.ExecuteScalarAsync();
+        Assert.Equal($"cli:{Environment.UserName}@{Environment.MachineName} (CN=gateway, OU=client)", actor);
     }
 
     [Fact]
