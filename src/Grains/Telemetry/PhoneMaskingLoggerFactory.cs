@@ -66,18 +66,19 @@ internal sealed class MaskedScope(IReadOnlyList<KeyValuePair<string, object?>> v
             return Text(state) is { } text && PhoneMask.MaskAll(text) is var masked && !ReferenceEquals(masked, text) ? masked : null;
         }
 
-        var values = pairs.ToList();
-        var changed = false;
-        for (var i = 0; i < values.Count; i++)
+        // Every request begins a scope: read it in place, and copy it only when a value holds a number.
+        var scope = pairs as IReadOnlyList<KeyValuePair<string, object?>> ?? pairs.ToList();
+        List<KeyValuePair<string, object?>>? values = null;
+        for (var i = 0; i < scope.Count; i++)
         {
-            if (Text(values[i].Value) is { } text && PhoneMask.MaskAll(text) is var masked && !ReferenceEquals(masked, text))
+            if (Text(scope[i].Value) is { } text && PhoneMask.MaskAll(text) is var masked && !ReferenceEquals(masked, text))
             {
-                values[i] = new(values[i].Key, masked);
-                changed = true;
+                values ??= [.. scope];
+                values[i] = new(scope[i].Key, masked);
             }
         }
 
-        return changed ? new MaskedScope(values, PhoneMask.MaskAll(state.ToString() ?? "")) : null;
+        return values is null ? null : new MaskedScope(values, PhoneMask.MaskAll(state.ToString() ?? ""));
     }
 
     public KeyValuePair<string, object?> this[int index] => values[index];
