@@ -71,7 +71,8 @@ tally() { # project: shows its output and adds its counts
     passed=$((passed + ${p:-0}))
     failed=$((failed + ${f:-0}))
   fi
-  if [ "$code" -ne 0 ]; then
+  # A test run stopped from outside can exit 0 without writing its results: no results file is a failure too.
+  if [ "$code" -ne 0 ] || [ ! -f "$trx" ]; then
     status=1
     # A crashed test host records no failures of its own; count it so the run is never green by accident.
     if [ ! -f "$trx" ] || [ "${f:-0}" -eq 0 ]; then failed=$((failed + 1)); fi
