@@ -164,20 +164,6 @@ public sealed class PhoneGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task Resend_inside_the_cooldown_is_rate_limited()
-    {
-        var phone = TestSettings.NewPhone();
-        await Phone(phone).RequestCodeAsync(Client);
-        fixture.Time.Advance(TimeSpan.FromSeconds(20));
-
-        var resend = await Phone(phone).RequestCodeAsync(Client);
-
-        Assert.Equal(SendCodeStatus.RateLimited, resend.Status);
-        Assert.Equal(40, resend.RetryAfterSeconds);
-        Assert.Equal(1, fixture.Outbox.CountFor(phone));
-    }
-
-    [Fact]
     public async Task Twenty_concurrent_verifies_with_the_right_code_succeed_once()
     {
         var phone = TestSettings.NewPhone();

@@ -20,6 +20,7 @@ public sealed class EnvironmentGuardTests
         Assert.Equal("Otp:CodeLifetime must be at most 10 minutes outside Development.",
             otp.Validate(null, new OtpOptions { CodeLifetime = TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(1) }).FailureMessage);
         Assert.True(otp.Validate(null, new OtpOptions { CodeLifetime = TimeSpan.FromMinutes(10) }).Succeeded);
+        Assert.True(otp.Validate(null, new OtpOptions()).Succeeded);
         Assert.Contains("Storage:Provider 'Memory'", storage.Validate(null, new StorageOptions { Provider = StorageProvider.Memory }).FailureMessage);
         Assert.True(storage.Validate(null, new StorageOptions { Provider = StorageProvider.Sqlite }).Succeeded);
     }

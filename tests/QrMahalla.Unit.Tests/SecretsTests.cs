@@ -109,22 +109,6 @@ public sealed class SecretsTests
     }
 
     [Fact]
-    public void Test_numbers_are_refused_outside_development_unless_allowed()
-    {
-        var numbers = new OtpOptions { TestNumbers = new() { ["+998901111111"] = "424242" } };
-        var allowed = new OtpOptions { TestNumbers = numbers.TestNumbers, AllowTestNumbersInProduction = true };
-
-        var refused = new OtpOptionsValidator(new TestEnvironment("Production")).Validate(null, numbers);
-
-        Assert.True(refused.Failed);
-        Assert.Contains("Otp:AllowTestNumbersInProduction", refused.FailureMessage);
-        Assert.True(new OtpOptionsValidator(new TestEnvironment("Production")).Validate(null, allowed).Succeeded);
-        Assert.True(new OtpOptionsValidator(new TestEnvironment("Staging")).Validate(null, numbers).Failed);
-        Assert.True(new OtpOptionsValidator(new TestEnvironment("Development")).Validate(null, numbers).Succeeded);
-        Assert.True(new OtpOptionsValidator(new TestEnvironment("Production")).Validate(null, new OtpOptions()).Succeeded);
-    }
-
-    [Fact]
     public void A_test_number_with_a_malformed_code_is_refused() =>
         Assert.True(new OtpOptionsValidator(new TestEnvironment("Development"))
             .Validate(null, new OtpOptions { TestNumbers = new() { ["+998901111111"] = "12345" } }).Failed);
