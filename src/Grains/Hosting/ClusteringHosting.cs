@@ -18,6 +18,12 @@ public static class ClusteringHosting
         var (cluster, storage) = Read(silo.Services, configuration);
         silo.Services.Configure<ClusterMembershipOptions>(ForOneNetwork);
         silo.Services.Configure<ClusterMembershipOptions>(configuration.GetSection(MembershipSection));
+        if (configuration.GetSection(MembershipSection)[nameof(ClusterMembershipOptions.MaxProbeTimeout)] is null)
+        {
+            // The ceiling follows the probe timeout, whichever value that has (see ForOneNetwork), unless set itself.
+            silo.Services.PostConfigure<ClusterMembershipOptions>(o => o.MaxProbeTimeout = o.ProbeTimeout);
+        }
+
         silo.Services.Configure<GrainCollectionOptions>(configuration.GetSection("Cluster:GrainCollection"));
         silo.Services.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
         silo.UseQrMahallaTls(cluster);
@@ -81,6 +87,11 @@ public static class ClusteringHosting
         // the answers it sees, and stretches it further while this silo itself is degraded, so a slow prober does not
         // condemn a live peer. 5 s (the default) let a vanished host go unnoticed for a minute on two busy cores.
         membership.ProbeTimeout = TimeSpan.FromSeconds(1);
+        // MaxProbeTimeout, the ceiling of that adaptation and of the stretch, is set equal to ProbeTimeout (after
+        // configuration, unless configured itself): it is also how long a peer that sent any message recently is spared
+        // a vote (Orleans' connection liveness check: the ceiling times the missed-probe limit). Left at four times the
+        // probe timeout, a host that vanished under load was voted dead only 12 s after its last message. Under load a
+        // live peer keeps sending messages, which keeps it spared; idle, its probes are answered within milliseconds.
         // Three probes in a row missed (the default): one lost probe, or one long pause, never condemns a silo.
         membership.NumMissedProbesLimit = 3;
         // Silos re-read the table every 5 s besides gossip (default 60 s), so every silo learns of a death soon even

@@ -37,8 +37,11 @@ public sealed class ClusteringOptions
     /// </summary>
     public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How often a pure-client gateway re-reads the list of silo gateways from the membership table.</summary>
-    public TimeSpan GatewayListRefreshPeriod { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How often a pure-client gateway re-reads the list of silo gateways from the membership table (one small query):
+    /// how soon after a silo is declared dead the gateway stops sending to it, and finds a silo that (re)joined.
+    /// </summary>
+    public TimeSpan GatewayListRefreshPeriod { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The address other silos and clients reach this silo on; loopback unless set.</summary>
     public string? AdvertisedAddress { get; set; }
