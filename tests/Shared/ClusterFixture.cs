@@ -64,6 +64,7 @@ public class ClusterFixture : IAsyncLifetime
                 o.TableRefreshTimeout = TimeSpan.FromSeconds(1);
             });
             host.Services.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
+            ConfigureSiloServices(host.Services);
         });
         builder.ConfigureSilo((_, silo) =>
         {
@@ -82,8 +83,24 @@ public class ClusterFixture : IAsyncLifetime
             }
         });
         builder.ConfigureClientHost(host => host.Services.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10)));
+        builder.ConfigureClient(ConfigureClient);
         Cluster = builder.Build();
         await Cluster.DeployAsync();
+    }
+
+    /// <summary>What a subclass changes in the silos' settings, after all of the above.</summary>
+    protected virtual void AdjustSettings(Dictionary<string, string?> settings)
+    {
+    }
+
+    /// <summary>What a subclass adds to each silo's services.</summary>
+    protected virtual void ConfigureSiloServices(IServiceCollection services)
+    {
+    }
+
+    /// <summary>What a subclass adds to the test client (a pure client of the cluster, as a gateway is).</summary>
+    protected virtual void ConfigureClient(IClientBuilder client)
+    {
     }
 
     /// <summary>The name each silo registers one writer under, beside the grains' own storage.</summary>
@@ -106,7 +123,7 @@ public class ClusterFixture : IAsyncLifetime
         return context.Address.SiloAddress!;
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await Cluster.DisposeAsync();
     }
@@ -130,6 +147,7 @@ public class ClusterFixture : IAsyncLifetime
         settings["Sms:Provider"] = "File";
         settings[$"Otp:TestNumbers:{TestNumber[1..]}"] = TestNumberCode;
         settings["Sms:FilePath"] = Outbox.Path;
+        AdjustSettings(settings);
         return settings;
     }
 }

@@ -59,6 +59,7 @@ public static class ClusteringHosting
 
         // A gateway must know every silo's gateway before one dies, or it has nowhere to fail over to.
         client.Services.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = cluster.GatewayListRefreshPeriod);
+        client.AddDepartedSiloCalls(cluster.DepartureGrace);
         if (cluster.Provider == ClusterProvider.Localhost)
         {
             return client.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId);

@@ -43,6 +43,14 @@ public sealed class ClusteringOptions
     /// </summary>
     public TimeSpan GatewayListRefreshPeriod { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Once a pure-client gateway loses its connection to a silo, how much longer a grain call begun before that still
+    /// waits for its answer before the request is answered 503; zero turns this off (such calls then wait out
+    /// <see cref="ResponseTimeout"/>). See <c>DepartedSiloCalls</c>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan DepartureGrace { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>The address other silos and clients reach this silo on; loopback unless set.</summary>
     public string? AdvertisedAddress { get; set; }
 
