@@ -45,11 +45,14 @@ if [ "${TLS:-0}" = 1 ]; then
 fi
 # Gateways learn of a rejoined silo within a second.
 export Cluster__GatewayListRefreshPeriod=00:00:01
+# Every log line carries its time, and membership says when it suspects and declares, for the drill's timeline.
+export Logging__Console__TimestampFormat="HH:mm:ss.fff " Logging__Console__UseUtcTimestamp=true
+MEMBERSHIP_LOG=("Logging__LogLevel__Orleans.Runtime.MembershipService=Information")
 
 declare -A SILO
 start_silo() { # host drill
   local host=$1 address; address=$(tools/netns.sh addr "$1")
-  env "${SILO_TLS[@]}" Cluster__AdvertisedAddress=$address Cluster__SiloPort=11111 Cluster__GatewayPort=30000 \
+  env "${SILO_TLS[@]}" "${MEMBERSHIP_LOG[@]}" Cluster__AdvertisedAddress=$address Cluster__SiloPort=11111 Cluster__GatewayPort=30000 \
     ip netns exec "qrm-h$host" dotnet "$SILO_DLL" >> "$WORK/$2-silo-$host.log" 2>&1 &
   SILO[$host]=$!; PIDS+=($!)
 }

@@ -42,6 +42,7 @@ static async Task<Dictionary<string, object?>> Run(Options options, Func<long, C
     {
         var id = Interlocked.Increment(ref next);
         var started = Stopwatch.GetTimestamp();
+        var startedAt = clock.Elapsed.TotalSeconds;
         bool success;
         try
         {
@@ -54,7 +55,7 @@ static async Task<Dictionary<string, object?>> Run(Options options, Func<long, C
 
         latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         Interlocked.Increment(ref success ? ref ok : ref failed);
-        trace?.Enqueue(string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalSeconds:0.000} {(success ? 1 : 0)} {HttpWorkloads.Phone(options, id)}"));
+        trace?.Enqueue(string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalSeconds:0.000} {(success ? 1 : 0)} {HttpWorkloads.Phone(options, id)} {startedAt:0.000}"));
     }
 
     if (options.Rate > 0)
