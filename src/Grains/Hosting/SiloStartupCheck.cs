@@ -44,9 +44,6 @@ public sealed class SiloStartupCheck(
         }
     }
 
-    /// <summary>How long a silo of a localhost cluster waits for its primary to listen (they may be started together).</summary>
-    public static readonly TimeSpan PrimaryGrace = TimeSpan.FromSeconds(15);
-
     private async Task CheckAsync(CancellationToken cancellationToken)
     {
         _ = services.GetRequiredService<AuthSecrets>();
@@ -76,7 +73,7 @@ public sealed class SiloStartupCheck(
             return;
         }
 
-        var deadline = DateTime.UtcNow + PrimaryGrace;
+        var deadline = DateTime.UtcNow + cluster.PrimarySiloWait;
         while (true)
         {
             try
@@ -92,7 +89,7 @@ public sealed class SiloStartupCheck(
             catch (System.Net.Sockets.SocketException)
             {
                 throw new InvalidOperationException(
-                    $"Cluster:PrimarySiloPort {primary}: no silo listens on 127.0.0.1:{primary} after {PrimaryGrace.TotalSeconds:0} s; start the primary silo first, or leave Cluster:PrimarySiloPort unset to make this silo the primary.");
+                    $"Cluster:PrimarySiloPort {primary}: no silo listens on 127.0.0.1:{primary} after {cluster.PrimarySiloWait.TotalSeconds:0} s (Cluster:PrimarySiloWait); start the primary silo first, or leave Cluster:PrimarySiloPort unset to make this silo the primary.");
             }
         }
     }

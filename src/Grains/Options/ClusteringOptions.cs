@@ -31,6 +31,10 @@ public sealed class ClusteringOptions
 
     public int EffectivePrimarySiloPort => PrimarySiloPort ?? SiloPort;
 
+    /// <summary>How long a silo of a localhost cluster waits for its primary to listen (they may be started together).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan PrimarySiloWait { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>
     /// How long a grain call may take before it fails. Bounds how long a request can hang on a silo that just died;
     /// kept well above <c>Sms:Timeout</c> so a code that still goes out is never answered with a 503.
