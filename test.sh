@@ -82,16 +82,16 @@ tally() { # project: shows its output and adds its counts
 # The unit tier first: a broken rule shows in seconds, before any cluster starts.
 unit=tests/QrMahalla.Unit.Tests/QrMahalla.Unit.Tests.csproj
 run "$unit"; tally "$unit"
-# The process tests spend most of their time waiting for processes to start, join and fail over, so they run beside
-# the in-process tiers instead of after them.
-processes=tests/QrMahalla.EndToEnd.Tests/QrMahalla.EndToEnd.Tests.csproj
-run "$processes" &
+# The process tests spend most of their time waiting for processes to start, join and fail over, and the browser
+# tests waiting for Chromium, so one after the other they run beside the in-process tiers instead of after them.
+beside_projects=(tests/QrMahalla.EndToEnd.Tests/QrMahalla.EndToEnd.Tests.csproj tests/QrMahalla.Browser.Tests/QrMahalla.Browser.Tests.csproj)
+(for project in "${beside_projects[@]}"; do run "$project"; done) &
 beside=$!
-for project in $(ls tests/*/*.csproj | grep -v -e '/QrMahalla.Unit.Tests/' -e '/QrMahalla.EndToEnd.Tests/'); do
+for project in $(ls tests/*/*.csproj | grep -v -e '/QrMahalla.Unit.Tests/' -e '/QrMahalla.EndToEnd.Tests/' -e '/QrMahalla.Browser.Tests/'); do
   run "$project"; tally "$project"
 done
 wait "$beside"
-tally "$processes"
+for project in "${beside_projects[@]}"; do tally "$project"; done
 
 echo "$passed passed, $failed failed"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
