@@ -31,13 +31,14 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
-# The Kubernetes manifests are validated offline against the API schema (npm's kubernetes-models, pinned).
+# The Kubernetes manifests are validated offline against the API schema (npm's kubernetes-models, pinned); the
+# packages install while the solution builds.
 if [ ! -d deploy/kubernetes/validate/node_modules ]; then
   if ! command -v npm >/dev/null 2>&1; then
     echo "npm is missing; installing it with apt-get"
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null) || echo "npm could not be installed; the manifest test will fail"
   fi
-  npm ci --prefix deploy/kubernetes/validate --no-audit --no-fund --loglevel=error >/dev/null || echo "npm ci failed; the manifest test will fail"
+  (npm ci --prefix deploy/kubernetes/validate --no-audit --no-fund --loglevel=error >/dev/null || echo "npm ci failed; the manifest test will fail") &
 fi
 
 if ! dotnet build QrMahalla.Orleans.sln -c Release -nologo -clp:ErrorsOnly; then
@@ -45,6 +46,7 @@ if ! dotnet build QrMahalla.Orleans.sln -c Release -nologo -clp:ErrorsOnly; then
   echo "0 passed, 1 failed"
   exit 1
 fi
+wait # npm ci
 
 passed=0
 failed=0
@@ -84,10 +86,12 @@ unit=tests/QrMahalla.Unit.Tests/QrMahalla.Unit.Tests.csproj
 run "$unit"; tally "$unit"
 # The process tests spend most of their time waiting for processes to start, join and fail over, and the browser
 # tests waiting for Chromium, so one after the other they run beside the in-process tiers instead of after them.
-beside_projects=(tests/QrMahalla.EndToEnd.Tests/QrMahalla.EndToEnd.Tests.csproj tests/QrMahalla.Browser.Tests/QrMahalla.Browser.Tests.csproj)
+# The cluster tier (half a minute) follows them, so both lines end at about the same time.
+beside_projects=(tests/QrMahalla.EndToEnd.Tests/QrMahalla.EndToEnd.Tests.csproj tests/QrMahalla.Browser.Tests/QrMahalla.Browser.Tests.csproj
+  tests/QrMahalla.Cluster.Tests/QrMahalla.Cluster.Tests.csproj)
 (for project in "${beside_projects[@]}"; do run "$project"; done) &
 beside=$!
-for project in $(ls tests/*/*.csproj | grep -v -e '/QrMahalla.Unit.Tests/' -e '/QrMahalla.EndToEnd.Tests/' -e '/QrMahalla.Browser.Tests/'); do
+for project in $(ls tests/*/*.csproj | grep -v -e '/QrMahalla.Unit.Tests/' -e '/QrMahalla.EndToEnd.Tests/' -e '/QrMahalla.Browser.Tests/' -e '/QrMahalla.Cluster.Tests/'); do
   run "$project"; tally "$project"
 done
 wait "$beside"
