@@ -35,16 +35,23 @@ public sealed partial class DepartedSiloCalls(TimeSpan grace, TimeProvider time,
             await call.WaitAsync(era.Ended);
             return;
         }
-        catch (OperationCanceledException) when (era.Ended.IsCancellationRequested && !call.IsCompleted)
+        catch (OperationCanceledException) when (era.Ended.IsCancellationRequested)
         {
-            // The answer, should it still come, is dropped; its fault (usually the response timeout) is observed here.
-            _ = call.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+            // Given up on below, unless the answer came in the same instant.
         }
         finally
         {
             era.Leave();
         }
 
+        if (call.IsCompleted)
+        {
+            await call;
+            return;
+        }
+
+        // The answer, should it still come, is dropped; its fault (usually the response timeout) is observed here.
+        _ = call.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
         throw new CallLostWithSiloException(context.InterfaceName, context.MethodName, grace);
     }
 
