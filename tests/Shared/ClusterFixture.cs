@@ -64,7 +64,6 @@ public class ClusterFixture : IAsyncLifetime
                 o.TableRefreshTimeout = TimeSpan.FromSeconds(1);
             });
             host.Services.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
-            ConfigureSiloServices(host.Services);
         });
         builder.ConfigureSilo((_, silo) =>
         {
@@ -90,11 +89,6 @@ public class ClusterFixture : IAsyncLifetime
 
     /// <summary>What a subclass changes in the silos' settings, after all of the above.</summary>
     protected virtual void AdjustSettings(Dictionary<string, string?> settings)
-    {
-    }
-
-    /// <summary>What a subclass adds to each silo's services.</summary>
-    protected virtual void ConfigureSiloServices(IServiceCollection services)
     {
     }
 
