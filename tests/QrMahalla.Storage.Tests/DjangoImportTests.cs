@@ -15,27 +15,30 @@ public sealed class DjangoImportTests(PostgresClusterFixture fixture, ITestOutpu
 {
     private DjangoImporter Importer => new(fixture.Grains, fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<PhoneNumberParser>());
 
+    /// <summary>
+    /// A thousand rows: enough for every kind of row the generator makes (admins, inactive, verified, with a last
+    /// login, with a session) and for progress along the way. How long 10,000 take is <c>bench/import.sh</c>'s question.
+    /// </summary>
     [Fact]
-    public async Task Ten_thousand_old_users_are_imported_once_and_each_logs_in_with_a_code_to_its_old_profile()
+    public async Task A_thousand_old_users_are_imported_once_and_each_logs_in_with_a_code_to_its_old_profile()
     {
-        var users = DjangoDatabase.Users(10_000, firstId: 100_000);
+        const int count = 1_000;
+        var users = DjangoDatabase.Users(count, firstId: 100_000);
         var source = await DjangoDatabase.CreateAsync(users);
         var reported = new List<DjangoImporter.Progress>();
 
         var first = await Importer.RunAsync(source, new SynchronousProgress(reported.Add), concurrency: 32);
         output.WriteLine($"import of {first.Read} rows: {first.Elapsed.TotalSeconds:0.0} s");
 
-        Assert.Equal(10_000, first.Read);
-        Assert.Equal(10_000, first.Imported);
+        Assert.Equal(count, first.Read);
+        Assert.Equal(count, first.Imported);
         Assert.Empty(first.Problems);
         Assert.Equal(0, first.Failed);
-        Assert.Equal(new DjangoImporter.Progress(0, 10_000), reported[0]);
-        Assert.Equal(new DjangoImporter.Progress(10_000, 10_000), reported[^1]);
-        Assert.True(reported.Count >= 20, "progress is reported along the way");
+        Assert.Equal([new(0, count), new(500, count), new(count, count)], reported);
 
         var again = await Importer.RunAsync(source, concurrency: 32);
         Assert.Equal(0, again.Imported);
-        Assert.Equal(10_000, again.AlreadyImported);
+        Assert.Equal(count, again.AlreadyImported);
         foreach (var old in users.Take(4))
         {
             var imported = (await fixture.Grains.GetGrain<IUserGrain>(LegacyIds.UserId(old.Id)).GetAccountAsync())!;
@@ -48,7 +51,7 @@ public sealed class DjangoImportTests(PostgresClusterFixture fixture, ITestOutpu
         await Parallel.ForEachAsync(byPhone.Keys, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (phone, _) =>
             Assert.Equal(SendCodeStatus.Sent, (await fixture.Grains.GetGrain<IPhoneGrain>(phone).RequestCodeAsync(new ClientInfo("127.0.0.1", "tests"))).Status));
         var codes = fixture.Outbox.Messages().Where(m => byPhone.ContainsKey(m.Phone)).ToDictionary(m => m.Phone, m => m.Code);
-        Assert.Equal(10_000, codes.Count);
+        Assert.Equal(count, codes.Count);
 
         await Parallel.ForEachAsync(byPhone, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (entry, _) =>
         {
@@ -71,7 +74,7 @@ public sealed class DjangoImportTests(PostgresClusterFixture fixture, ITestOutpu
             Assert.Equal(old.Id, account.LegacyId);
             Assert.Single(account.Sessions);
         });
-        output.WriteLine($"10,000 logins: {clock.Elapsed.TotalSeconds:0.0} s");
+        output.WriteLine($"{count} logins: {clock.Elapsed.TotalSeconds:0.0} s");
     }
 
     [Fact]
