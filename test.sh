@@ -103,6 +103,10 @@ for project in tests/*/*.csproj; do
   [ -f "$results/$(basename "$project" .csproj).code" ] || { echo "== $project is not run by test.sh"; failed=$((failed + 1)); status=1; }
 done
 
+if [ -f "$run_tmp/qrm-tests/measurements.txt" ]; then
+  echo "== what the process tests measured (failover and restart times)"
+  cat "$run_tmp/qrm-tests/measurements.txt"
+fi
 if [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]; then rm -rf "$run_tmp"; else echo "the tests' temp folders are kept in $run_tmp"; fi
 echo "$passed passed, $failed failed"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
