@@ -41,7 +41,9 @@ if [ ! -d deploy/kubernetes/validate/node_modules ]; then
   (npm ci --prefix deploy/kubernetes/validate --no-audit --no-fund --loglevel=error >/dev/null || echo "npm ci failed; the manifest test will fail") &
 fi
 
-if ! dotnet build QrMahalla.Orleans.sln -c Release -nologo -clp:ErrorsOnly; then
+# -graph: MSBuild schedules the projects from their reference graph up front, so two compile at once where they can
+# (a fresh build: 65 s against 67-77 s on this 2-core machine).
+if ! dotnet build QrMahalla.Orleans.sln -graph -c Release -nologo -clp:ErrorsOnly; then
   echo "build failed"
   echo "0 passed, 1 failed"
   exit 1
