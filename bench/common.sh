@@ -24,6 +24,9 @@ bench_settings() { # what every benchmark process shares: fresh secrets, the Fil
   export Sms__Provider=File Sms__FilePath="$WORK/sms-outbox.jsonl"
   export RateLimiting__SendPerIpPerMinute=0 RateLimiting__VerifyPerIpPerMinute=0
 }
+psql_q() { # database sql: one statement on the benchmark's PostgreSQL, rows unaligned, no headers or command tags
+  qrm_as_postgres "$qrm_pg_bin/psql" -h 127.0.0.1 -p "$QRM_PG_PORT" -U postgres -d "$1" -qtAc "$2"
+}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_ready() {
   for _ in $(seq 1 120); do curl -sf "$1/health/ready" >/dev/null && return 0; sleep 0.5; done
@@ -43,7 +46,7 @@ start_cluster() { # database silos [silo dll] [gateway dll] -> sets CLUSTER_PIDS
     CLUSTER_PIDS+=($!); PIDS+=($!)
   done
   for _ in $(seq 1 120); do
-    [ "$(qrm_as_postgres "$qrm_pg_bin/psql" -h 127.0.0.1 -p "$QRM_PG_PORT" -U postgres -d "$db" -tAc 'SELECT COUNT(*) FROM qrm_membership WHERE status = 3' 2>/dev/null || echo 0)" = "$silos" ] && break
+    [ "$(psql_q "$db" 'SELECT COUNT(*) FROM qrm_membership WHERE status = 3' 2>/dev/null || echo 0)" = "$silos" ] && break
     sleep 0.5
   done
   local port; port=$(free_port)

@@ -16,8 +16,6 @@ chmod 755 "$WORK"
 . bench/common.sh
 
 qrm_start_postgres
-PGBIN=$qrm_pg_bin
-psql_q() { qrm_as_postgres "$PGBIN/psql" -h 127.0.0.1 -p "$QRM_PG_PORT" -U postgres -d "$1" -tAc "$2"; }
 
 bench_settings
 export Storage__Provider=PostgreSql Cluster__Provider=PostgreSql

@@ -31,7 +31,6 @@ tools/netns.sh up 4
 read -r qrm_pg_dir QRM_PG_PORT < <(tools/netns.sh pg -c fsync=on -c synchronous_commit=on)
 qrm_pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 BRIDGE=10.199.77.1
-psql_q() { qrm_as_postgres "$qrm_pg_bin/psql" -h 127.0.0.1 -p "$QRM_PG_PORT" -U postgres -d "$1" -tAc "$2"; }
 active() { psql_q "$1" 'SELECT COUNT(*) FROM qrm_membership WHERE status = 3' 2>/dev/null || echo 0; }
 wait_active() { for _ in $(seq 1 240); do [ "$(active "$1")" = "$2" ] && return 0; sleep 0.5; done; echo "not $2 active silos"; return 1; }
 

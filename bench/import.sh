@@ -17,7 +17,6 @@ chmod 755 "$WORK"
 . bench/common.sh
 
 qrm_start_postgres
-psql_q() { qrm_as_postgres "$qrm_pg_bin/psql" -h 127.0.0.1 -p "$QRM_PG_PORT" -U postgres -d "$1" -qtAc "$2"; }
 bench_settings
 
 # The columns the importer reads, as Django's migration declares them; phones typed three ways, as people did.
